@@ -1,0 +1,59 @@
+/**
+ * Gradient-flow modes (spec/method.md). In the adjoint recursion
+ *   λ_n = ∂L/∂x_n + a·(∂P/∂x)ᵀλ_{n+1} + b·(∂N/∂x)ᵀĉ_n
+ * a mode fixes (a, b); `combined` merges the physics and full fields.
+ */
+
+export type BaseMode = 'full' | 'physics' | 'network' | 'stop';
+export type Mode = BaseMode | 'combined';
+
+export interface Flow {
+  /** Weight of the physics path (∂P/∂x)ᵀ. */
+  readonly a: 0 | 1;
+  /** Weight of the network path (∂N/∂x)ᵀ. */
+  readonly b: 0 | 1;
+}
+
+export const FLOWS: Readonly<Record<BaseMode, Flow>> = {
+  full: { a: 1, b: 1 },
+  physics: { a: 1, b: 0 },
+  network: { a: 0, b: 1 },
+  stop: { a: 0, b: 0 },
+};
+
+export const MODES: readonly Mode[] = ['full', 'physics', 'network', 'stop', 'combined'];
+
+/** Accepted spellings: the word, the paper's letter (R, M, S, C) and the code letter (F, P, N, S, C). */
+const ALIASES: Readonly<Record<string, Mode>> = {
+  full: 'full', r: 'full', f: 'full', regular: 'full',
+  physics: 'physics', m: 'physics', p: 'physics', modified: 'physics',
+  network: 'network', n: 'network',
+  stop: 'stop', s: 'stop', stopped: 'stop',
+  combined: 'combined', c: 'combined',
+};
+
+/** The paper's letter for a mode (network has none in the paper; it uses the code letter N). */
+export const PAPER_LETTER: Readonly<Record<Mode, string>> = { full: 'R', physics: 'M', network: 'N', stop: 'S', combined: 'C' };
+
+export const ACCEPTED_MODE_NAMES = 'full|R|F, physics|M|P, network|N, stop|S, combined|C';
+
+export function parseMode(text: string): Mode {
+  const mode = ALIASES[text.trim().toLowerCase()];
+  if (!mode) throw new Error(`unknown gradient mode "${text}"; accepted: ${ACCEPTED_MODE_NAMES}`);
+  return mode;
+}
+
+/** A per-step schedule of base modes, e.g. "physics*100" or "R*50,M*50" (steps listed in order). */
+export function parseSchedule(text: string, steps: number): BaseMode[] {
+  const out: BaseMode[] = [];
+  for (const part of text.split(',')) {
+    const [name, countText] = part.split('*');
+    const mode = parseMode(name ?? '');
+    if (mode === 'combined') throw new Error('a per-step schedule takes base modes only (full, physics, network, stop)');
+    const count = countText === undefined ? 1 : Number(countText);
+    if (!Number.isInteger(count) || count < 1) throw new Error(`schedule entry "${part}": the count after * must be a positive integer`);
+    for (let i = 0; i < count; i++) out.push(mode);
+  }
+  if (out.length !== steps) throw new Error(`schedule covers ${out.length} steps but the unroll has ${steps}`);
+  return out;
+}

@@ -1,0 +1,123 @@
+/**
+ * A problem bundles what training needs from physics: a simulator, its loss, a seeded
+ * initial-state generator and the controller the paper uses, built from validated settings.
+ * Settings are declared (name, type, range, default) so the CLI, sweeps and the web app all
+ * derive their flags, validation and help from one place.
+ */
+import type { Rng } from '../engine/random.js';
+import type { Controller } from '../nn/controller.js';
+import type { Loss, Simulator } from './simulator.js';
+
+export type SettingValue = number | string | boolean;
+export type Settings = Readonly<Record<string, SettingValue>>;
+
+export interface SettingSpec {
+  /** Key in the settings object (camelCase). */
+  readonly key: string;
+  /** Command-line flag without dashes (kebab-case). */
+  readonly flag: string;
+  readonly kind: 'int' | 'number' | 'choice' | 'boolean';
+  readonly default: SettingValue;
+  readonly help: string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly choices?: readonly string[];
+}
+
+export interface ProblemInstance {
+  readonly simulator: Simulator;
+  readonly loss: Loss;
+  /** Nt, the number of unrolled steps. */
+  readonly steps: number;
+  readonly controller: Controller;
+  /** Control regularisation weight rc (0 for none). */
+  readonly rc: number;
+  /** n seeded initial states, [n][stateSize]. */
+  sample(n: number, rng: Rng): Float64Array;
+  /** File name of the published dataset with these settings (in data/reference), or null. */
+  readonly referenceDataset: string | null;
+}
+
+/** The paper's training settings for a problem (validated by the training layer). */
+export interface TrainingDefaults {
+  readonly epochs: number;
+  readonly lr: number;
+  readonly batch: number;
+  readonly trainSize: number;
+  readonly testSize: number;
+  readonly optimizer: string;
+  readonly clip: string;
+  readonly clipValue: number;
+  readonly mode: string;
+}
+
+export interface ProblemDefinition {
+  readonly name: string;
+  readonly title: string;
+  readonly settings: readonly SettingSpec[];
+  /** The setting the paper's grid varies (poles, rc, target). */
+  readonly complexity: { readonly key: string; readonly values: readonly SettingValue[] };
+  /** Whether records carry the physics-only loss columns (the loss has a regularisation part). */
+  readonly reportsPhysicsLoss: boolean;
+  readonly training: TrainingDefaults;
+  create(settings: Settings): ProblemInstance;
+}
+
+function describe(spec: SettingSpec): string {
+  if (spec.kind === 'choice') return `one of ${spec.choices!.join(', ')}`;
+  if (spec.kind === 'boolean') return 'true or false';
+  const what = spec.kind === 'int' ? 'an integer' : 'a number';
+  if (spec.min !== undefined && spec.max !== undefined) return `${what} from ${spec.min} to ${spec.max}`;
+  if (spec.min !== undefined) return `${what} ≥ ${spec.min}`;
+  return what;
+}
+
+/** Parses one setting from text or a value; the error names the flag and what is accepted. */
+export function parseSetting(spec: SettingSpec, raw: unknown): SettingValue {
+  const bad = (): Error => new Error(`--${spec.flag}: got "${String(raw)}", expected ${describe(spec)}`);
+  if (spec.kind === 'boolean') {
+    if (typeof raw === 'boolean') return raw;
+    const t = String(raw).toLowerCase();
+    if (t === 'true' || t === '1' || t === 'yes') return true;
+    if (t === 'false' || t === '0' || t === 'no') return false;
+    throw bad();
+  }
+  if (spec.kind === 'choice') {
+    const t = String(raw);
+    const hit = spec.choices!.find((c) => c.toLowerCase() === t.toLowerCase());
+    if (hit === undefined) throw bad();
+    return hit;
+  }
+  const v = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  if (!Number.isFinite(v) || (spec.kind === 'int' && !Number.isInteger(v))) throw bad();
+  if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) throw bad();
+  return v;
+}
+
+/** Defaults overridden by `given` (by key), each validated; unknown keys are an error. */
+export function resolveSettings(problem: ProblemDefinition, given: Readonly<Record<string, unknown>> = {}): Settings {
+  const out: Record<string, SettingValue> = {};
+  for (const key of Object.keys(given)) {
+    if (!problem.settings.some((s) => s.key === key)) {
+      throw new Error(`unknown ${problem.name} setting "${key}"; accepted: ${problem.settings.map((s) => s.key).join(', ')}`);
+    }
+  }
+  for (const spec of problem.settings) {
+    const raw = given[spec.key];
+    out[spec.key] = raw === undefined ? spec.default : parseSetting(spec, raw);
+  }
+  return out;
+}
+
+/** The MLP settings shared by the MLP-controlled problems (2×100 tanh in the paper). */
+export const MLP_SETTINGS: readonly SettingSpec[] = [
+  { key: 'width', flag: 'width', kind: 'int', default: 100, min: 1, help: 'hidden layer width of the MLP controller' },
+  { key: 'depth', flag: 'depth', kind: 'int', default: 2, min: 1, max: 8, help: 'number of tanh hidden layers' },
+  {
+    key: 'zeroLastKernel',
+    flag: 'zero-last-kernel',
+    kind: 'boolean',
+    default: true,
+    help: "zero-initialise the last layer's kernel (the published runs' quirk); false = Glorot-uniform",
+  },
+];

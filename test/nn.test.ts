@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gradcheck, Rng, Tensor } from '../src/engine/index.js';
+import { Mlp } from '../src/nn/mlp.js';
+import { applyController } from '../src/nn/kernel.js';
+import { composedMlp, maxAbsDiff } from './helpers/reference.js';
+
+function rand(n: number, rng: Rng): Float64Array {
+  return Float64Array.from({ length: n }, () => rng.uniform(-1, 1));
+}
+
+// Sizes chosen to hit both the register-blocked paths and their remainders (rows % 4, cols % 2).
+const shapes = [
+  { inputSize: 6, hidden: [5, 7], outputSize: 1, rows: 7 },
+  { inputSize: 3, hidden: [4], outputSize: 2, rows: 8 },
+  { inputSize: 5, hidden: [3, 3, 2], outputSize: 3, rows: 3 },
+];
+
+for (const { rows, ...opts } of shapes) {
+  test(`fused MLP ${opts.inputSize}→${opts.hidden.join('→')}→${opts.outputSize} passes gradcheck`, () => {
+    const rng = new Rng(1);
+    const mlp = new Mlp({ ...opts, zeroLastKernel: false });
+    const theta = new Tensor(mlp.initParams(rng), [mlp.paramCount]);
+    for (let i = 0; i < theta.size; i++) theta.data[i]! += rng.uniform(-0.1, 0.1); // non-zero biases
+    const x = new Tensor(rand(rows * opts.inputSize, rng), [rows, opts.inputSize]);
+    const r = gradcheck((x, t) => applyController(mlp, x, t), [x, theta]);
+    assert.ok(r.maxRelError <= 1e-6, `relative error ${r.maxRelError}`);
+  });
+
+  test(`fused MLP ${opts.inputSize}→${opts.hidden.join('→')}→${opts.outputSize} equals the composed-op MLP`, () => {
+    const rng = new Rng(2);
+    const mlp = new Mlp({ ...opts, zeroLastKernel: false });
+    const theta = new Tensor(mlp.initParams(rng), [mlp.paramCount]);
+    const x = new Tensor(rand(rows * opts.inputSize, rng), [rows, opts.inputSize]);
+    const fused = applyController(mlp, x, theta);
+    const composed = composedMlp(mlp, x, theta);
+    assert.ok(maxAbsDiff(fused.data, composed.data) < 1e-14);
+  });
+}
+
+test('MLP init: Glorot-uniform kernels within their limit, zero biases, zeroed last kernel', () => {
+  const mlp = new Mlp({ inputSize: 6, hidden: [100, 100], outputSize: 1, zeroLastKernel: true });
+  const theta = mlp.initParams(new Rng(3));
+  const [k0, b0, k1, , k2, b2] = mlp.layout;
+  const lim0 = Math.sqrt(6 / (6 + 100));
+  const w0 = theta.subarray(k0!.offset, k0!.offset + k0!.size);
+  assert.ok(w0.every((v) => Math.abs(v) <= lim0) && w0.some((v) => Math.abs(v) > 0.8 * lim0));
+  assert.ok(theta.subarray(k1!.offset, k1!.offset + k1!.size).every((v) => Math.abs(v) <= Math.sqrt(6 / 200)));
+  assert.ok(theta.subarray(b0!.offset, b0!.offset + b0!.size).every((v) => v === 0));
+  assert.ok(theta.subarray(k2!.offset, k2!.offset + k2!.size).every((v) => v === 0));
+  assert.ok(theta.subarray(b2!.offset, b2!.offset + b2!.size).every((v) => v === 0));
+  assert.deepEqual(mlp.layout.map((p) => p.name), ['dense_0/kernel', 'dense_0/bias', 'dense_1/kernel', 'dense_1/bias', 'dense_2/kernel', 'dense_2/bias']);
+  const random = new Mlp({ inputSize: 6, hidden: [100, 100], outputSize: 1, zeroLastKernel: false }).initParams(new Rng(3));
+  assert.ok(random.subarray(k2!.offset, k2!.offset + k2!.size).some((v) => v !== 0));
+});
