@@ -22,6 +22,11 @@ export interface UnrollSetup {
   batch: number;
   /** Control regularisation: adds rc · mean(c²) over batch, steps and components. */
   rc?: number;
+  /**
+   * Keep every step's network activations for backward sweeps (default true). False gives a
+   * forward-only rollout (evaluation, animation) whose network workspace holds one step.
+   */
+  differentiable?: boolean;
 }
 
 export interface ForwardResult {
@@ -49,6 +54,7 @@ export class Unroll {
   readonly controlBuffer: Float64Array;
   private readonly acts: Activations;
   private readonly sweeps: Sweep[];
+  private readonly differentiable: boolean;
   private lam: Float64Array;
   private lamNext: Float64Array;
   private readonly px: Float64Array;
@@ -74,9 +80,12 @@ export class Unroll {
     this.states = Array.from({ length: steps + 1 }, (_, n) => stateBuffer.subarray(n * S, (n + 1) * S));
     this.controlBuffer = new Float64Array(steps * C);
     this.controls = Array.from({ length: steps }, (_, n) => this.controlBuffer.subarray(n * C, (n + 1) * C));
-    this.acts = controller.createActivations(steps * batch);
+    this.differentiable = setup.differentiable ?? true;
+    this.acts = controller.createActivations(this.differentiable ? steps * batch : batch);
     // Two sweeps: mode C needs the physics and the full field from the same forward pass.
-    this.sweeps = [0, 1].map(() => ({ adj: controller.createAdjoints(steps * batch), cBar: new Float64Array(steps * C) }));
+    this.sweeps = this.differentiable
+      ? [0, 1].map(() => ({ adj: controller.createAdjoints(steps * batch), cBar: new Float64Array(steps * C) }))
+      : [];
     this.lam = new Float64Array(S);
     this.lamNext = new Float64Array(S);
     this.px = new Float64Array(S);
@@ -94,7 +103,7 @@ export class Unroll {
     this.states[0]!.set(x0);
     let physicsLoss = 0;
     for (let n = 0; n < Nt; n++) {
-      controller.forward(params, this.states[n]!, 0, this.controls[n]!, 0, n * B, B, this.acts);
+      controller.forward(params, this.states[n]!, 0, this.controls[n]!, 0, this.differentiable ? n * B : 0, B, this.acts);
       simulator.step(this.states[n]!, this.controls[n]!, this.states[n + 1]!, B);
       physicsLoss += loss.term(this.states[n + 1]!, n + 1, Nt, B, null);
     }
@@ -147,6 +156,7 @@ export class Unroll {
   private sweep(flowAt: (n: number) => Flow, sweep: Sweep): Sweep {
     const params = this.params;
     if (!params) throw new Error('call forward() before a backward sweep');
+    if (!this.differentiable) throw new Error('this unroll was built forward-only (differentiable: false)');
     const { controller, simulator, loss } = this.setup;
     const B = this.batch;
     const Nt = this.steps;

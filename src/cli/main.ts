@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/** The `sbptt` command line. User mistakes print one clear line and exit 2, never a stack trace. */
+import { Command, CommanderError } from 'commander';
+import { demoCommand } from './demo.js';
+import { toyCommand } from './toy.js';
+import { trainCommand } from './train.js';
+
+const program = new Command('sbptt')
+  .description('stable-bptt: train controllers through differentiable physics with stabilised backpropagation through time')
+  .version('0.1.0')
+  .showHelpAfterError('(add --help for usage)')
+  .exitOverride();
+program.addCommand(trainCommand());
+program.addCommand(toyCommand());
+program.addCommand(demoCommand());
+for (const c of program.commands) {
+  c.exitOverride();
+  for (const s of c.commands) s.exitOverride();
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // Commander has printed its message (or the help) already.
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else {
+    process.stderr.write(`sbptt: error: ${(e as Error).message}\n`);
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,49 @@
+/** `sbptt toy`: the Figure-2 illustration (spec/toy.md) in the terminal. */
+import { Command } from 'commander';
+import { runToy, TOY_DEFAULTS, TOY_FIELD_KINDS } from '../train/toy.js';
+import { sci, table } from './format.js';
+
+function parseStart(text: string): [number, number] {
+  const parts = text.split(',').map(Number);
+  if (parts.length !== 2 || parts.some((v) => !Number.isFinite(v))) throw new Error(`--start: got "${text}", expected two numbers like 2,4`);
+  return [parts[0]!, parts[1]!];
+}
+
+export function toyCommand(): Command {
+  return new Command('toy')
+    .description('Adam on the gradient, a rotated field and their combination (the paper\'s Figure 2)')
+    .option('--angle <degrees>', `clockwise rotation of the gradient (default ${TOY_DEFAULTS.angleDeg})`)
+    .option('--lr <number>', `Adam learning rate (default ${TOY_DEFAULTS.lr})`)
+    .option('--iterations <n>', `Adam iterations (default ${TOY_DEFAULTS.iterations})`)
+    .option('--start <x,y>', `start point (default ${TOY_DEFAULTS.start.join(',')})`)
+    .option('--json', 'print the full result (losses and trajectories) as JSON')
+    .action((o: Record<string, string | boolean | undefined>) => {
+      const num = (flag: string, v: unknown): number | undefined => {
+        if (v === undefined) return undefined;
+        const n = Number(v);
+        if (!Number.isFinite(n)) throw new Error(`--${flag}: got "${String(v)}", expected a number`);
+        return n;
+      };
+      const opts = {
+        ...(o.angle !== undefined && { angleDeg: num('angle', o.angle)! }),
+        ...(o.lr !== undefined && { lr: num('lr', o.lr)! }),
+        ...(o.iterations !== undefined && {
+          iterations: num('iterations', o.iterations)!,
+          lastMean: Math.max(1, Math.min(TOY_DEFAULTS.lastMean, Math.floor(num('iterations', o.iterations)!))),
+        }),
+        ...(typeof o.start === 'string' && { start: parseStart(o.start) }),
+      };
+      const result = runToy(opts);
+      if (o.json) {
+        process.stdout.write(JSON.stringify(result) + '\n');
+        return;
+      }
+      const { options } = result;
+      process.stdout.write(
+        `L(θ) = θ₁² + θ₂², Adam lr ${options.lr}, ${options.iterations} iterations from (${options.start.join(', ')}), rotation ${options.angleDeg}° clockwise\n` +
+          `mean loss over the last ${options.lastMean} iterations:\n\n` +
+          table(['field', 'loss'], TOY_FIELD_KINDS.map((k) => [k, sci(result[k].finalMeanLoss)])) +
+          '\n',
+      );
+    });
+}

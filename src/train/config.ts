@@ -1,0 +1,92 @@
+/**
+ * A training run's full configuration, resolved from defaults (the problem's published
+ * preset) and user overrides, every field validated with a message naming the flag.
+ */
+import { parseMode, parseSchedule, type BaseMode, type Mode } from '../bptt/modes.js';
+import { parseClipMode, type ClipMode } from '../optim/clip.js';
+import { parseOptimizer, type OptimizerName } from '../optim/optimizers.js';
+import { resolveSettings, type ProblemDefinition, type Settings } from '../physics/problem.js';
+
+export type DatasetKind = 'generated' | 'reference';
+
+export interface TrainConfig {
+  problem: string;
+  settings: Settings;
+  mode: Mode;
+  /** Optional per-step schedule of base modes ("R*50,M*50"); overrides `mode` when set. */
+  schedule: string | null;
+  optimizer: OptimizerName;
+  lr: number;
+  clip: ClipMode;
+  clipValue: number;
+  epochs: number;
+  batch: number;
+  trainSize: number;
+  testSize: number;
+  seed: number;
+  /** Draw initial states from the seed, or use the published datasets (data/reference). */
+  dataset: DatasetKind;
+}
+
+/** User overrides as parsed values or raw command-line text. */
+export type TrainOverrides = Partial<Record<Exclude<keyof TrainConfig, 'settings' | 'problem'>, unknown>> & {
+  settings?: Readonly<Record<string, unknown>>;
+};
+
+function positiveInt(flag: string, v: unknown): number {
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag}: got "${String(v)}", expected a positive integer`);
+  return n;
+}
+
+function positiveNumber(flag: string, v: unknown): number {
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${flag}: got "${String(v)}", expected a positive number`);
+  return n;
+}
+
+function withFlag<T>(flag: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new Error(`--${flag}: ${(e as Error).message}`);
+  }
+}
+
+export function resolveTrainConfig(problem: ProblemDefinition, o: TrainOverrides = {}): TrainConfig {
+  const d = problem.training;
+  const settings = resolveSettings(problem, o.settings ?? {});
+  const seed = o.seed === undefined ? 0 : Number(o.seed);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) throw new Error(`--seed: got "${String(o.seed)}", expected an integer from 0 to 4294967295`);
+  const dataset = String(o.dataset ?? 'generated');
+  if (dataset !== 'generated' && dataset !== 'reference') throw new Error(`--dataset: got "${dataset}", expected generated or reference`);
+  const config: TrainConfig = {
+    problem: problem.name,
+    settings,
+    mode: withFlag('mode', () => parseMode(String(o.mode ?? d.mode))),
+    schedule: o.schedule === undefined || o.schedule === null ? null : String(o.schedule),
+    optimizer: withFlag('optimizer', () => parseOptimizer(String(o.optimizer ?? d.optimizer))),
+    lr: positiveNumber('lr', o.lr ?? d.lr),
+    clip: withFlag('clip', () => parseClipMode(String(o.clip ?? d.clip))),
+    clipValue: positiveNumber('clip-value', o.clipValue ?? d.clipValue),
+    epochs: positiveInt('epochs', o.epochs ?? d.epochs),
+    batch: positiveInt('batch', o.batch ?? d.batch),
+    trainSize: positiveInt('train-size', o.trainSize ?? d.trainSize),
+    testSize: positiveInt('test-size', o.testSize ?? d.testSize),
+    seed,
+    dataset,
+  };
+  if (config.trainSize % config.batch !== 0) {
+    throw new Error(`--train-size (${config.trainSize}) must be a multiple of --batch (${config.batch}): batches are cut in a fixed order`);
+  }
+  if (config.schedule !== null) {
+    const steps = problem.create(settings).steps;
+    withFlag('schedule', () => parseSchedule(config.schedule!, steps));
+  }
+  return config;
+}
+
+/** The field the optimizer follows: a mode, or the parsed per-step schedule. */
+export function flowOf(config: TrainConfig, steps: number): Mode | BaseMode[] {
+  return config.schedule === null ? config.mode : parseSchedule(config.schedule, steps);
+}
