@@ -2,13 +2,13 @@
 import type { Rng } from '../../engine/random.js';
 import { Mlp } from '../../nn/mlp.js';
 import { MLP_SETTINGS, type ProblemDefinition, type ProblemInstance, type Settings } from '../problem.js';
-import { REPULSION_TERMS, type Agents, type RepulsionConstants, type RepulsionTerm } from './forces.js';
+import type { RepulsionConstants } from './forces.js';
 import { RepulsionLoss } from './loss.js';
-import { RepulsionSimulator, type RepulsionOptions } from './step.js';
+import { RepulsionSimulator } from './step.js';
 
 export * from './forces.js';
-export { RepulsionSimulator, RepulsionLoss, REPULSION_TERMS };
-export type { RepulsionConstants, RepulsionOptions, RepulsionTerm, Agents };
+export { RepulsionSimulator, type RepulsionOptions } from './step.js';
+export { RepulsionLoss } from './loss.js';
 
 /** The published constants (dt = T/Nt comes from the settings). */
 export const REPULSION_CONSTANTS: Readonly<Omit<RepulsionConstants, 'dt'>> = {
