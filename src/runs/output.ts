@@ -1,0 +1,33 @@
+/** Writes a finished (or diverged) run to a folder: config, records (CSV + JSON), controller. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getProblem } from '../physics/index.js';
+import type { TrainConfig } from '../train/config.js';
+import { controllerToJson } from '../train/controller-file.js';
+import { recordColumns, recordsToCsv } from '../train/record.js';
+import type { Trainer } from '../train/trainer.js';
+
+export interface RunFiles {
+  config: string;
+  csv: string;
+  json: string;
+  controller: string;
+}
+
+export function writeRunFolder(dir: string, trainer: Trainer): RunFiles {
+  mkdirSync(dir, { recursive: true });
+  const config: TrainConfig = trainer.config;
+  const columns = recordColumns(getProblem(config.problem).reportsPhysicsLoss);
+  const files: RunFiles = {
+    config: join(dir, 'config.json'),
+    csv: join(dir, 'records.csv'),
+    json: join(dir, 'records.json'),
+    controller: join(dir, 'controller.json'),
+  };
+  writeFileSync(files.config, JSON.stringify(config, null, 2) + '\n');
+  writeFileSync(files.csv, recordsToCsv(trainer.records, columns));
+  const summary = { status: trainer.status, reason: trainer.reason, columns, records: trainer.records };
+  writeFileSync(files.json, JSON.stringify(summary, null, 2) + '\n');
+  writeFileSync(files.controller, JSON.stringify(controllerToJson(config, trainer.problem, trainer.params)) + '\n');
+  return files;
+}
