@@ -13,9 +13,30 @@
  * = stride·2), Keras kernel [3][2][1][F] read flat is W [6][F].
  *
  * "Virtual rows" j = r·T + t enumerate (row, position) pairs; outputs and their cotangents are
- * contiguous [n·T][nOut]. Loops are register-blocked (4 virtual rows × 2 columns) like dense.ts.
+ * contiguous [n·T][nOut]. Loops are register-blocked 4 × 4 (16 accumulators: ~10% faster than
+ * dense.ts's 4 × 2 in V8 here), with 4 × 1 and 1 × 1 loops for the remainders.
  * Windows of neighbouring positions may overlap; the backward pass accumulates, so that is fine.
  */
+
+/**
+ * tanh(x) to within 2 ulp of Math.tanh, about 4× faster for |x| < 0.625 (V8's Math.tanh costs ~20 ns,
+ * more than the CNN's multiply-adds per output). Cephes' form: a rational x + x³·P(x²)/Q(x²) near 0,
+ * 1 − 2/(e^{2|x|} + 1) beyond (no cancellation there), ±1 past |x| = 20.
+ */
+export function fastTanh(x: number): number {
+  const z = Math.abs(x);
+  if (z < 0.625) {
+    const s = x * x;
+    return (
+      x +
+      (x * s * ((-9.64399179425052238628e-1 * s - 9.92877231001918586564e1) * s - 1.61468768441708447952e3)) /
+        (((s + 1.12811678491632931402e2) * s + 2.23548839060100448583e3) * s + 4.84406305325125486048e3)
+    );
+  }
+  if (z > 20) return x > 0 ? 1 : -1;
+  const y = 1 - 2 / (Math.exp(2 * z) + 1);
+  return x > 0 ? y : -y;
+}
 
 /** Offset of the window of virtual row j. */
 function winOff(j: number, T: number, xo: number, rowStride: number, posStride: number): number {
@@ -36,27 +57,31 @@ export function windowForward(
     const x2 = winOff(j + 2, T, xo, rowStride, posStride), x3 = winOff(j + 3, T, xo, rowStride, posStride);
     const y0 = yo + j * nOut, y1 = y0 + nOut, y2 = y1 + nOut, y3 = y2 + nOut;
     let f = 0;
-    for (; f + 2 <= nOut; f += 2) {
-      const b0 = b[bo + f]!, b1 = b[bo + f + 1]!;
-      let a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+    for (; f + 4 <= nOut; f += 4) {
+      const b0 = b[bo + f]!, b1 = b[bo + f + 1]!, b2 = b[bo + f + 2]!, b3 = b[bo + f + 3]!;
+      let a00 = b0, a01 = b1, a02 = b2, a03 = b3, a10 = b0, a11 = b1, a12 = b2, a13 = b3;
+      let a20 = b0, a21 = b1, a22 = b2, a23 = b3, a30 = b0, a31 = b1, a32 = b2, a33 = b3;
       for (let i = 0, wi = wo + f; i < nIn; i++, wi += nOut) {
-        const w0 = w[wi]!, w1 = w[wi + 1]!;
-        const v0 = x[x0 + i]!, v1 = x[x1 + i]!, v2 = x[x2 + i]!, v3 = x[x3 + i]!;
-        a00 += v0 * w0; a01 += v0 * w1;
-        a10 += v1 * w0; a11 += v1 * w1;
-        a20 += v2 * w0; a21 += v2 * w1;
-        a30 += v3 * w0; a31 += v3 * w1;
+        const w0 = w[wi]!, w1 = w[wi + 1]!, w2 = w[wi + 2]!, w3 = w[wi + 3]!;
+        let v = x[x0 + i]!;
+        a00 += v * w0; a01 += v * w1; a02 += v * w2; a03 += v * w3;
+        v = x[x1 + i]!;
+        a10 += v * w0; a11 += v * w1; a12 += v * w2; a13 += v * w3;
+        v = x[x2 + i]!;
+        a20 += v * w0; a21 += v * w1; a22 += v * w2; a23 += v * w3;
+        v = x[x3 + i]!;
+        a30 += v * w0; a31 += v * w1; a32 += v * w2; a33 += v * w3;
       }
       if (tanhAct) {
-        y[y0 + f] = Math.tanh(a00); y[y0 + f + 1] = Math.tanh(a01);
-        y[y1 + f] = Math.tanh(a10); y[y1 + f + 1] = Math.tanh(a11);
-        y[y2 + f] = Math.tanh(a20); y[y2 + f + 1] = Math.tanh(a21);
-        y[y3 + f] = Math.tanh(a30); y[y3 + f + 1] = Math.tanh(a31);
+        y[y0 + f] = fastTanh(a00); y[y0 + f + 1] = fastTanh(a01); y[y0 + f + 2] = fastTanh(a02); y[y0 + f + 3] = fastTanh(a03);
+        y[y1 + f] = fastTanh(a10); y[y1 + f + 1] = fastTanh(a11); y[y1 + f + 2] = fastTanh(a12); y[y1 + f + 3] = fastTanh(a13);
+        y[y2 + f] = fastTanh(a20); y[y2 + f + 1] = fastTanh(a21); y[y2 + f + 2] = fastTanh(a22); y[y2 + f + 3] = fastTanh(a23);
+        y[y3 + f] = fastTanh(a30); y[y3 + f + 1] = fastTanh(a31); y[y3 + f + 2] = fastTanh(a32); y[y3 + f + 3] = fastTanh(a33);
       } else {
-        y[y0 + f] = a00; y[y0 + f + 1] = a01;
-        y[y1 + f] = a10; y[y1 + f + 1] = a11;
-        y[y2 + f] = a20; y[y2 + f + 1] = a21;
-        y[y3 + f] = a30; y[y3 + f + 1] = a31;
+        y[y0 + f] = a00; y[y0 + f + 1] = a01; y[y0 + f + 2] = a02; y[y0 + f + 3] = a03;
+        y[y1 + f] = a10; y[y1 + f + 1] = a11; y[y1 + f + 2] = a12; y[y1 + f + 3] = a13;
+        y[y2 + f] = a20; y[y2 + f + 1] = a21; y[y2 + f + 2] = a22; y[y2 + f + 3] = a23;
+        y[y3 + f] = a30; y[y3 + f + 1] = a31; y[y3 + f + 2] = a32; y[y3 + f + 3] = a33;
       }
     }
     for (; f < nOut; f++) {
@@ -66,10 +91,10 @@ export function windowForward(
         const w0 = w[wi]!;
         a0 += x[x0 + i]! * w0; a1 += x[x1 + i]! * w0; a2 += x[x2 + i]! * w0; a3 += x[x3 + i]! * w0;
       }
-      y[y0 + f] = tanhAct ? Math.tanh(a0) : a0;
-      y[y1 + f] = tanhAct ? Math.tanh(a1) : a1;
-      y[y2 + f] = tanhAct ? Math.tanh(a2) : a2;
-      y[y3 + f] = tanhAct ? Math.tanh(a3) : a3;
+      y[y0 + f] = tanhAct ? fastTanh(a0) : a0;
+      y[y1 + f] = tanhAct ? fastTanh(a1) : a1;
+      y[y2 + f] = tanhAct ? fastTanh(a2) : a2;
+      y[y3 + f] = tanhAct ? fastTanh(a3) : a3;
     }
   }
   for (; j < N; j++) {
@@ -77,7 +102,7 @@ export function windowForward(
     for (let f = 0; f < nOut; f++) {
       let a = b[bo + f]!;
       for (let i = 0, wi = wo + f; i < nIn; i++, wi += nOut) a += x[xr + i]! * w[wi]!;
-      y[yr + f] = tanhAct ? Math.tanh(a) : a;
+      y[yr + f] = tanhAct ? fastTanh(a) : a;
     }
   }
 }
@@ -98,21 +123,25 @@ export function windowBackwardInput(
     const o0 = winOff(j, T, xbo, rowStride, posStride), o1 = winOff(j + 1, T, xbo, rowStride, posStride);
     const o2 = winOff(j + 2, T, xbo, rowStride, posStride), o3 = winOff(j + 3, T, xbo, rowStride, posStride);
     let i = 0;
-    for (; i + 2 <= nIn; i += 2) {
-      let a00 = 0, a01 = 0, a10 = 0, a11 = 0, a20 = 0, a21 = 0, a30 = 0, a31 = 0;
-      const wa = wo + i * nOut, wb = wa + nOut;
+    for (; i + 4 <= nIn; i += 4) {
+      let a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+      let a20 = 0, a21 = 0, a22 = 0, a23 = 0, a30 = 0, a31 = 0, a32 = 0, a33 = 0;
+      const wa = wo + i * nOut, wb = wa + nOut, wc = wb + nOut, wd = wc + nOut;
       for (let f = 0; f < nOut; f++) {
-        const w0 = w[wa + f]!, w1 = w[wb + f]!;
-        const v0 = g[g0 + f]!, v1 = g[g1 + f]!, v2 = g[g2 + f]!, v3 = g[g3 + f]!;
-        a00 += v0 * w0; a01 += v0 * w1;
-        a10 += v1 * w0; a11 += v1 * w1;
-        a20 += v2 * w0; a21 += v2 * w1;
-        a30 += v3 * w0; a31 += v3 * w1;
+        const w0 = w[wa + f]!, w1 = w[wb + f]!, w2 = w[wc + f]!, w3 = w[wd + f]!;
+        let v = g[g0 + f]!;
+        a00 += v * w0; a01 += v * w1; a02 += v * w2; a03 += v * w3;
+        v = g[g1 + f]!;
+        a10 += v * w0; a11 += v * w1; a12 += v * w2; a13 += v * w3;
+        v = g[g2 + f]!;
+        a20 += v * w0; a21 += v * w1; a22 += v * w2; a23 += v * w3;
+        v = g[g3 + f]!;
+        a30 += v * w0; a31 += v * w1; a32 += v * w2; a33 += v * w3;
       }
-      xBar[o0 + i]! += a00; xBar[o0 + i + 1]! += a01;
-      xBar[o1 + i]! += a10; xBar[o1 + i + 1]! += a11;
-      xBar[o2 + i]! += a20; xBar[o2 + i + 1]! += a21;
-      xBar[o3 + i]! += a30; xBar[o3 + i + 1]! += a31;
+      xBar[o0 + i]! += a00; xBar[o0 + i + 1]! += a01; xBar[o0 + i + 2]! += a02; xBar[o0 + i + 3]! += a03;
+      xBar[o1 + i]! += a10; xBar[o1 + i + 1]! += a11; xBar[o1 + i + 2]! += a12; xBar[o1 + i + 3]! += a13;
+      xBar[o2 + i]! += a20; xBar[o2 + i + 1]! += a21; xBar[o2 + i + 2]! += a22; xBar[o2 + i + 3]! += a23;
+      xBar[o3 + i]! += a30; xBar[o3 + i + 1]! += a31; xBar[o3 + i + 2]! += a32; xBar[o3 + i + 3]! += a33;
     }
     for (; i < nIn; i++) {
       const wa = wo + i * nOut;
@@ -161,23 +190,29 @@ export function windowParamGrad(
     let i = 0;
     for (; i + 4 <= nIn; i += 4) {
       let f = 0;
-      for (; f + 2 <= nOut; f += 2) {
-        let a00 = 0, a01 = 0, a10 = 0, a11 = 0, a20 = 0, a21 = 0, a30 = 0, a31 = 0;
+      for (; f + 4 <= nOut; f += 4) {
+        let a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+        let a20 = 0, a21 = 0, a22 = 0, a23 = 0, a30 = 0, a31 = 0, a32 = 0, a33 = 0;
         for (let q = 0, xr = xStart + i, gr = gStart + f, t = tStart; q < cnt; q++, gr += nOut) {
-          const g0 = g[gr]!, g1 = g[gr + 1]!;
-          const v0 = x[xr]!, v1 = x[xr + 1]!, v2 = x[xr + 2]!, v3 = x[xr + 3]!;
-          a00 += v0 * g0; a01 += v0 * g1;
-          a10 += v1 * g0; a11 += v1 * g1;
-          a20 += v2 * g0; a21 += v2 * g1;
-          a30 += v3 * g0; a31 += v3 * g1;
+          const g0 = g[gr]!, g1 = g[gr + 1]!, g2 = g[gr + 2]!, g3 = g[gr + 3]!;
+          let v = x[xr]!;
+          a00 += v * g0; a01 += v * g1; a02 += v * g2; a03 += v * g3;
+          v = x[xr + 1]!;
+          a10 += v * g0; a11 += v * g1; a12 += v * g2; a13 += v * g3;
+          v = x[xr + 2]!;
+          a20 += v * g0; a21 += v * g1; a22 += v * g2; a23 += v * g3;
+          v = x[xr + 3]!;
+          a30 += v * g0; a31 += v * g1; a32 += v * g2; a33 += v * g3;
           if (++t === T) {
             t = 0;
             xr += wrap;
           } else xr += posStride;
         }
         const d0 = dWo + i * nOut + f, d1 = d0 + nOut, d2 = d1 + nOut, d3 = d2 + nOut;
-        dW[d0]! += a00; dW[d0 + 1]! += a01; dW[d1]! += a10; dW[d1 + 1]! += a11;
-        dW[d2]! += a20; dW[d2 + 1]! += a21; dW[d3]! += a30; dW[d3 + 1]! += a31;
+        dW[d0]! += a00; dW[d0 + 1]! += a01; dW[d0 + 2]! += a02; dW[d0 + 3]! += a03;
+        dW[d1]! += a10; dW[d1 + 1]! += a11; dW[d1 + 2]! += a12; dW[d1 + 3]! += a13;
+        dW[d2]! += a20; dW[d2 + 1]! += a21; dW[d2 + 2]! += a22; dW[d2 + 3]! += a23;
+        dW[d3]! += a30; dW[d3 + 1]! += a31; dW[d3 + 2]! += a32; dW[d3 + 3]! += a33;
       }
       for (; f < nOut; f++) {
         let a0 = 0, a1 = 0, a2 = 0, a3 = 0;

@@ -4,6 +4,7 @@
  * Kernels are [nIn][nOut] (Keras layout), rows are samples.
  * Each function takes (array, offset) pairs so callers can address workspace rows without views.
  */
+import { tanhInPlace } from './tanh.js';
 
 /** y[r][j] = act(b[j] + Σ_i x[r][i]·W[i][j]) for r < n; act = tanh when `tanhAct`. */
 export function denseForward(
@@ -27,17 +28,10 @@ export function denseForward(
         a20 += v2 * w0; a21 += v2 * w1;
         a30 += v3 * w0; a31 += v3 * w1;
       }
-      if (tanhAct) {
-        y[y0 + j] = Math.tanh(a00); y[y0 + j + 1] = Math.tanh(a01);
-        y[y1 + j] = Math.tanh(a10); y[y1 + j + 1] = Math.tanh(a11);
-        y[y2 + j] = Math.tanh(a20); y[y2 + j + 1] = Math.tanh(a21);
-        y[y3 + j] = Math.tanh(a30); y[y3 + j + 1] = Math.tanh(a31);
-      } else {
         y[y0 + j] = a00; y[y0 + j + 1] = a01;
         y[y1 + j] = a10; y[y1 + j + 1] = a11;
         y[y2 + j] = a20; y[y2 + j + 1] = a21;
         y[y3 + j] = a30; y[y3 + j + 1] = a31;
-      }
     }
     for (; j < nOut; j++) {
       const b0 = b[bo + j]!;
@@ -46,10 +40,10 @@ export function denseForward(
         const w0 = w[wi]!;
         a0 += x[x0 + i]! * w0; a1 += x[x1 + i]! * w0; a2 += x[x2 + i]! * w0; a3 += x[x3 + i]! * w0;
       }
-      y[y0 + j] = tanhAct ? Math.tanh(a0) : a0;
-      y[y1 + j] = tanhAct ? Math.tanh(a1) : a1;
-      y[y2 + j] = tanhAct ? Math.tanh(a2) : a2;
-      y[y3 + j] = tanhAct ? Math.tanh(a3) : a3;
+      y[y0 + j] = a0;
+      y[y1 + j] = a1;
+      y[y2 + j] = a2;
+      y[y3 + j] = a3;
     }
   }
   for (; r < n; r++) {
@@ -57,9 +51,10 @@ export function denseForward(
     for (let j = 0; j < nOut; j++) {
       let a = b[bo + j]!;
       for (let i = 0, wi = wo + j; i < nIn; i++, wi += nOut) a += x[xr + i]! * w[wi]!;
-      y[yr + j] = tanhAct ? Math.tanh(a) : a;
+      y[yr + j] = a;
     }
   }
+  if (tanhAct) tanhInPlace(y, yo, yo + n * nOut);
 }
 
 /** xBar[r][i] (+)= Σ_j g[r][j]·W[i][j]: the input cotangent. Overwrites unless `accumulate`. */
