@@ -53,3 +53,28 @@ test('MLP init: Glorot-uniform kernels within their limit, zero biases, zeroed l
   const random = new Mlp({ inputSize: 6, hidden: [100, 100], outputSize: 1, zeroLastKernel: false }).initParams(new Rng(3));
   assert.ok(random.subarray(k2!.offset, k2!.offset + k2!.size).some((v) => v !== 0));
 });
+
+test('WebAssembly SIMD and plain-JS dense kernels give identical numbers over odd shapes', async () => {
+  const { simdDenseKernels } = await import('../src/nn/dense-simd.js');
+  if (!simdDenseKernels()) return; // no WebAssembly SIMD here: only the JS kernels run
+  const rng = new Rng(12);
+  for (const [inputSize, h1, h2, out, rows] of [[6, 100, 100, 1, 8], [5, 7, 3, 2, 13], [3, 9, 11, 3, 6], [7, 1, 5, 1, 1], [4, 33, 17, 5, 21]] as const) {
+    const mk = (kernels: 'auto' | 'js'): Mlp => new Mlp({ inputSize, hidden: [h1, h2], outputSize: out, zeroLastKernel: false, kernels });
+    const simd = mk('auto'), js = mk('js');
+    const theta = new Tensor(simd.initParams(rng), [simd.paramCount]);
+    for (let i = 0; i < theta.size; i++) theta.data[i]! += rng.uniform(-0.1, 0.1);
+    const x = new Tensor(rand(rows * inputSize, rng), [rows, inputSize]);
+    const ys = applyController(simd, x, theta), yj = applyController(js, x, theta);
+    assert.deepEqual(ys.data, yj.data);
+    const g = Float64Array.from({ length: ys.size }, () => rng.uniform(-1, 1));
+    const bars = (m: Mlp): Float64Array[] => {
+      const acts = m.createActivations(rows), adj = m.createAdjoints(rows);
+      m.forward(theta.data, x.data, 0, new Float64Array(ys.size), 0, 0, rows, acts);
+      const xBar = new Float64Array(x.size), tBar = new Float64Array(theta.size);
+      m.backward(theta.data, g, 0, 0, rows, acts, adj, xBar, 0);
+      m.accumulateParamGrad(acts, [adj], 0, rows, [tBar]);
+      return [xBar, tBar];
+    };
+    assert.deepEqual(bars(simd), bars(js));
+  }
+});

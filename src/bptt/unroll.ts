@@ -7,8 +7,15 @@
  * and reduced by one batched product at the end. Steps whose feedback does not pass through
  * the network's input (b = 0, e.g. every step of mode M) need no sequential network backward
  * at all; their rows are back-propagated in one batch too.
+ *
+ * Scalar-output controllers that can scale their adjoints (nn/capabilities.ts) take a shorter
+ * road: one backward pass with unit cotangents over all Nt·B rows, after the forward pass, gives
+ * every row's Jacobian; each sweep scales those rows by its ĉ, and its time loop adds ĉ·∂N/∂x to λ
+ * (inputSize numbers per row) instead of running the network backwards step by step. Mode C's
+ * two sweeps share that pass.
  */
 import type { Activations, Adjoints, Controller } from '../nn/controller.js';
+import { bindsParams, scalesAdjoints, type AdjointScaling } from '../nn/capabilities.js';
 import type { Loss, Simulator } from '../physics/simulator.js';
 import { FLOWS, type BaseMode, type Flow } from './modes.js';
 
@@ -41,6 +48,22 @@ interface Sweep {
   readonly adj: Adjoints;
   /** ĉ_n for every step: [Nt][B][controlSize]. */
   readonly cBar: Float64Array;
+  /** Per-step views of cBar, made once (the time loop does not allocate). */
+  readonly cBarAt: readonly Float64Array[];
+}
+
+/** Every row's Jacobian for the scalar-output road (see the file comment). */
+interface RowJacobian {
+  readonly controller: Controller & AdjointScaling;
+  /** The adjoints for output cotangent 1, all Nt·B rows. */
+  readonly adj: Adjoints;
+  /** ∂N/∂x of every row: [Nt·B][inputSize]. */
+  readonly dx: Float64Array;
+  /** Output cotangent 1 for every row. */
+  readonly ones: Float64Array;
+  /** Computed since the last forward pass; `withInput`: dx too. */
+  fresh: boolean;
+  withInput: boolean;
 }
 
 export class Unroll {
@@ -59,6 +82,7 @@ export class Unroll {
   private lamNext: Float64Array;
   private readonly px: Float64Array;
   private readonly deferred: Uint8Array;
+  private readonly jac: RowJacobian | null;
   private params: Float64Array | null = null;
 
   constructor(readonly setup: UnrollSetup) {
@@ -71,8 +95,9 @@ export class Unroll {
           `${simulator.stateSize} state and ${simulator.controlSize} control numbers per sample`,
       );
     }
-    this.steps = steps;
-    this.batch = batch;
+    // | 0: integers V8 holds as heap numbers would make all index arithmetic float64.
+    this.steps = steps | 0;
+    this.batch = batch | 0;
     this.rc = setup.rc ?? 0;
     const S = simulator.stateSize * batch;
     const C = simulator.controlSize * batch;
@@ -84,12 +109,28 @@ export class Unroll {
     this.acts = controller.createActivations(this.differentiable ? steps * batch : batch);
     // Two sweeps: mode C needs the physics and the full field from the same forward pass.
     this.sweeps = this.differentiable
-      ? [0, 1].map(() => ({ adj: controller.createAdjoints(steps * batch), cBar: new Float64Array(steps * C) }))
+      ? [0, 1].map(() => {
+          const cBar = new Float64Array(steps * C);
+          const cBarAt = Array.from({ length: steps }, (_, n) => cBar.subarray(n * C, (n + 1) * C));
+          return { adj: controller.createAdjoints(steps * batch), cBar, cBarAt };
+        })
       : [];
     this.lam = new Float64Array(S);
     this.lamNext = new Float64Array(S);
     this.px = new Float64Array(S);
     this.deferred = new Uint8Array(steps);
+    const rows = steps * batch;
+    this.jac =
+      this.differentiable && scalesAdjoints(controller)
+        ? {
+            controller,
+            adj: controller.createAdjoints(rows),
+            dx: new Float64Array(rows * controller.inputSize),
+            ones: new Float64Array(rows).fill(1),
+            fresh: false,
+            withInput: false,
+          }
+        : null;
   }
 
   /** Runs the controller and the simulator from x0 [B][stateSize]; keeps everything the sweeps need. */
@@ -100,12 +141,20 @@ export class Unroll {
     if (x0.length !== this.states[0]!.length) throw new Error(`x0 has ${x0.length} numbers, expected ${this.states[0]!.length}`);
     if (params.length !== controller.paramCount) throw new Error(`θ has ${params.length} numbers, the controller needs ${controller.paramCount}`);
     this.params = params;
+    if (this.jac) this.jac.fresh = false;
     this.states[0]!.set(x0);
     let physicsLoss = 0;
-    for (let n = 0; n < Nt; n++) {
-      controller.forward(params, this.states[n]!, 0, this.controls[n]!, 0, this.differentiable ? n * B : 0, B, this.acts);
-      simulator.step(this.states[n]!, this.controls[n]!, this.states[n + 1]!, B);
-      physicsLoss += loss.term(this.states[n + 1]!, n + 1, Nt, B, null);
+    // θ stays unchanged for the Nt steps: a controller may keep it in a faster form meanwhile.
+    const binds = bindsParams(controller);
+    if (binds) controller.bindParams(params);
+    try {
+      for (let n = 0; n < Nt; n++) {
+        controller.forward(params, this.states[n]!, 0, this.controls[n]!, 0, this.differentiable ? n * B : 0, B, this.acts);
+        simulator.step(this.states[n]!, this.controls[n]!, this.states[n + 1]!, B);
+        physicsLoss += loss.term(this.states[n + 1]!, n + 1, Nt, B, null);
+      }
+    } finally {
+      if (binds) controller.releaseParams();
     }
     let reg = 0;
     if (this.rc !== 0) {
@@ -121,7 +170,9 @@ export class Unroll {
    * per-step schedule). Writes dL/dθ as that mode defines it into `grad` (overwritten).
    */
   gradient(modes: BaseMode | readonly BaseMode[], grad: Float64Array): Float64Array {
-    const sweep = this.sweep(this.flowsOf(modes), this.sweeps[0]!);
+    const flows = this.flowsOf(modes);
+    this.prepareJacobian(this.needsInput(flows));
+    const sweep = this.sweep(flows, this.sweeps[0]!);
     grad.fill(0);
     this.setup.controller.accumulateParamGrad(this.acts, [sweep.adj], 0, this.steps * this.batch, [grad]);
     return grad;
@@ -137,8 +188,11 @@ export class Unroll {
     gradFirst: Float64Array,
     gradSecond: Float64Array,
   ): void {
-    const s0 = this.sweep(this.flowsOf(first), this.sweeps[0]!);
-    const s1 = this.sweep(this.flowsOf(second), this.sweeps[1]!);
+    const f0 = this.flowsOf(first);
+    const f1 = this.flowsOf(second);
+    this.prepareJacobian(this.needsInput(f0) || this.needsInput(f1));
+    const s0 = this.sweep(f0, this.sweeps[0]!);
+    const s1 = this.sweep(f1, this.sweeps[1]!);
     gradFirst.fill(0);
     gradSecond.fill(0);
     this.setup.controller.accumulateParamGrad(this.acts, [s0.adj, s1.adj], 0, this.steps * this.batch, [gradFirst, gradSecond]);
@@ -153,6 +207,23 @@ export class Unroll {
     return (n) => FLOWS[modes[n]!];
   }
 
+  /** Whether some step's feedback passes through the network's input (b ≠ 0 at a step n ≥ 1). */
+  private needsInput(flowAt: (n: number) => Flow): boolean {
+    for (let n = 1; n < this.steps; n++) if (flowAt(n).b !== 0) return true;
+    return false;
+  }
+
+  /** The scalar-output road: every row's Jacobian, once per forward pass (dx when asked). */
+  private prepareJacobian(withInput: boolean): void {
+    const jac = this.jac;
+    const params = this.params;
+    if (!jac || !params || (jac.fresh && (jac.withInput || !withInput))) return;
+    if (withInput) jac.dx.fill(0);
+    jac.controller.backward(params, jac.ones, 0, 0, this.steps * this.batch, this.acts, jac.adj, withInput ? jac.dx : null, 0);
+    jac.fresh = true;
+    jac.withInput = withInput;
+  }
+
   private sweep(flowAt: (n: number) => Flow, sweep: Sweep): Sweep {
     const params = this.params;
     if (!params) throw new Error('call forward() before a backward sweep');
@@ -161,6 +232,7 @@ export class Unroll {
     const B = this.batch;
     const Nt = this.steps;
     const Cs = simulator.controlSize * B;
+    const jac = this.jac;
     const regScale = (2 * this.rc) / this.controlBuffer.length;
     let lam = this.lam;
     let lamNext = this.lamNext;
@@ -168,7 +240,7 @@ export class Unroll {
     loss.term(this.states[Nt]!, Nt, Nt, B, lam);
     for (let n = Nt - 1; n >= 0; n--) {
       const { a, b } = flowAt(n);
-      const cBar = sweep.cBar.subarray(n * Cs, (n + 1) * Cs);
+      const cBar = sweep.cBarAt[n]!;
       // λ_0 feeds nothing (x_0 is data), so step 0 never needs the state cotangents.
       const needPhysics = a !== 0 && n > 0;
       simulator.stepVjp(this.states[n]!, this.controls[n]!, this.states[n + 1]!, lam, needPhysics ? this.px : null, cBar, B);
@@ -183,7 +255,15 @@ export class Unroll {
       lamNext.fill(0);
       loss.term(this.states[n]!, n, Nt, B, lamNext);
       if (needPhysics) for (let i = 0; i < lamNext.length; i++) lamNext[i]! += this.px[i]!;
-      if (b !== 0) {
+      if (b !== 0 && jac) {
+        // λ_n += ĉ_n·∂N/∂x_n, row by row (one output per row: Cs = B).
+        const S = lamNext.length / B;
+        const dx = jac.dx;
+        for (let r = 0, i = 0, k = n * B * S; r < B; r++) {
+          const c = cBar[r]!;
+          for (let end = i + S; i < end; i++, k++) lamNext[i]! += c * dx[k]!;
+        }
+      } else if (b !== 0) {
         controller.backward(params, sweep.cBar, n * Cs, n * B, B, this.acts, sweep.adj, lamNext, 0);
         this.deferred[n] = 0;
       } else {
@@ -192,6 +272,10 @@ export class Unroll {
       const t = lam;
       lam = lamNext;
       lamNext = t;
+    }
+    if (jac) {
+      jac.controller.scaleAdjoints(jac.adj, sweep.cBar, 0, 0, Nt * B, sweep.adj);
+      return sweep;
     }
     // Rows of steps not yet back-propagated through the network, in contiguous runs.
     for (let n0 = 0; n0 < Nt; ) {

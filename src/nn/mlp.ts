@@ -1,10 +1,15 @@
 /**
  * Multi-layer perceptron controller: Dense(tanh) … Dense(linear), Keras layouts
  * (`dense_l/kernel` [nIn][nOut], `dense_l/bias` [nOut]), Glorot-uniform kernels, zero biases.
+ *
+ * The dense products run on WebAssembly SIMD where available (dense-simd.ts), else on the plain-JS
+ * kernels (dense.ts); both give the same numbers. It offers the unroll two optional capabilities
+ * (capabilities.ts): scaling its adjoints (one output) and keeping θ resident for a pass.
  */
 import type { Rng } from '../engine/random.js';
 import { layoutParams, paramCount, type Activations, type Adjoints, type Controller, type ParamSpec } from './controller.js';
-import { denseBackwardInput, denseForward, denseParamGrad } from './dense.js';
+import type { AdjointScaling, ParamBinding } from './capabilities.js';
+import { jsDenseKernels, simdDenseKernels, type DenseKernels } from './dense-simd.js';
 import { glorotUniform } from './init.js';
 
 export interface MlpOptions {
@@ -14,6 +19,11 @@ export interface MlpOptions {
   outputSize: number;
   /** Zero the last layer's kernel at init, so the controller starts at exactly 0 (the published runs). */
   zeroLastKernel: boolean;
+  /**
+   * 'auto' (default): WebAssembly SIMD kernels where available, else plain JS; 'js': plain JS.
+   * Both give the same numbers bit for bit.
+   */
+  kernels?: 'auto' | 'js';
 }
 
 interface MlpActivations extends Activations {
@@ -26,7 +36,7 @@ interface MlpAdjoints extends Adjoints {
   readonly d: Float64Array[];
 }
 
-export class Mlp implements Controller {
+export class Mlp implements Controller, AdjointScaling, ParamBinding {
   readonly inputSize: number;
   readonly outputSize: number;
   readonly layout: readonly ParamSpec[];
@@ -36,6 +46,11 @@ export class Mlp implements Controller {
   readonly sizes: readonly number[];
   private readonly kernels: readonly ParamSpec[];
   private readonly biases: readonly ParamSpec[];
+  /** Widths, kernel and bias offsets as int32: the kernels' index arithmetic stays integer. */
+  private readonly width: Int32Array;
+  private readonly kOff: Int32Array;
+  private readonly bOff: Int32Array;
+  private readonly kern: DenseKernels;
 
   constructor(readonly options: MlpOptions) {
     const sizes = [options.inputSize, ...options.hidden, options.outputSize];
@@ -52,6 +67,10 @@ export class Mlp implements Controller {
     this.kernels = this.layout.filter((_, k) => k % 2 === 0);
     this.biases = this.layout.filter((_, k) => k % 2 === 1);
     this.paramCount = paramCount(this.layout);
+    this.width = Int32Array.from(sizes);
+    this.kOff = Int32Array.from(this.kernels, (k) => k.offset);
+    this.bOff = Int32Array.from(this.biases, (b) => b.offset);
+    this.kern = (options.kernels !== 'js' && simdDenseKernels()) || jsDenseKernels;
     let macs = 0;
     for (let l = 1; l < sizes.length; l++) macs += sizes[l - 1]! * sizes[l]!;
     this.macsPerRow = macs;
@@ -81,15 +100,14 @@ export class Mlp implements Controller {
 
   forward(params: Float64Array, x: Float64Array, xOff: number, y: Float64Array, yOff: number, r0: number, n: number, acts: Activations): void {
     const { a } = acts as MlpActivations;
-    const s = this.sizes;
-    a[0]!.set(x.subarray(xOff, xOff + n * s[0]!), r0 * s[0]!);
-    for (let l = 1; l <= this.layers; l++) {
-      const last = l === this.layers;
-      const k = this.kernels[l - 1]!;
-      const b = this.biases[l - 1]!;
+    const s = this.width;
+    const L = s.length - 1;
+    copyRows(x, xOff, a[0]!, r0 * s[0]!, n * s[0]!);
+    for (let l = 1; l <= L; l++) {
+      const last = l === L;
       const out = last ? y : a[l]!;
       const outOff = last ? yOff : r0 * s[l]!;
-      denseForward(a[l - 1]!, r0 * s[l - 1]!, n, s[l - 1]!, params, k.offset, params, b.offset, s[l]!, out, outOff, !last);
+      this.kern.forward(a[l - 1]!, r0 * s[l - 1]!, n, s[l - 1]!, params, this.kOff[l - 1]!, params, this.bOff[l - 1]!, s[l]!, out, outOff, !last);
     }
   }
 
@@ -106,29 +124,58 @@ export class Mlp implements Controller {
   ): void {
     const { a } = acts as MlpActivations;
     const { d } = adj as MlpAdjoints;
-    const s = this.sizes;
-    const L = this.layers;
-    d[L]!.set(yBar.subarray(yOff, yOff + n * s[L]!), r0 * s[L]!);
+    const s = this.width;
+    const L = s.length - 1;
+    copyRows(yBar, yOff, d[L]!, r0 * s[L]!, n * s[L]!);
     for (let l = L; l >= 2; l--) {
       const prev = d[l - 1]!;
       const w = s[l - 1]!;
-      denseBackwardInput(d[l]!, r0 * s[l]!, n, s[l]!, params, this.kernels[l - 1]!.offset, w, prev, r0 * w, false);
+      this.kern.backwardInput(d[l]!, r0 * s[l]!, n, s[l]!, params, this.kOff[l - 1]!, w, prev, r0 * w, false);
       // Through tanh: dpre = dh · (1 − h²), h the stored layer output.
       const h = a[l - 1]!;
       for (let i = r0 * w, end = (r0 + n) * w; i < end; i++) prev[i]! *= 1 - h[i]! * h[i]!;
     }
-    if (xBar) denseBackwardInput(d[1]!, r0 * s[1]!, n, s[1]!, params, this.kernels[0]!.offset, s[0]!, xBar, xOff, true);
+    if (xBar) this.kern.backwardInput(d[1]!, r0 * s[1]!, n, s[1]!, params, this.kOff[0]!, s[0]!, xBar, xOff, true);
   }
 
   accumulateParamGrad(acts: Activations, adjs: readonly Adjoints[], r0: number, n: number, grads: readonly Float64Array[]): void {
     const { a } = acts as MlpActivations;
-    const s = this.sizes;
-    adjs.forEach((adj, k) => {
-      const { d } = adj as MlpAdjoints;
+    const s = this.width;
+    // One adjoint set at a time: a kernel carrying two sets would need 20 accumulators for the
+    // 10 per set that fit V8's registers, and measured no faster than two passes.
+    for (let k = 0; k < adjs.length; k++) {
+      const { d } = adjs[k] as MlpAdjoints;
       const g = grads[k]!;
-      for (let l = 1; l <= this.layers; l++) {
-        denseParamGrad(a[l - 1]!, r0 * s[l - 1]!, n, s[l - 1]!, d[l]!, r0 * s[l]!, s[l]!, g, this.kernels[l - 1]!.offset, g, this.biases[l - 1]!.offset);
+      for (let l = 1; l < s.length; l++) {
+        this.kern.paramGrad(a[l - 1]!, r0 * s[l - 1]!, n, s[l - 1]!, d[l]!, r0 * s[l]!, s[l]!, g, this.kOff[l - 1]!, g, this.bOff[l - 1]!);
       }
-    });
+    }
   }
+
+  bindParams(params: Float64Array): void {
+    this.kern.bind(params);
+  }
+
+  releaseParams(): void {
+    this.kern.release();
+  }
+
+  scaleAdjoints(src: Adjoints, scale: Float64Array, sOff: number, r0: number, n: number, dst: Adjoints): void {
+    const from = (src as MlpAdjoints).d;
+    const to = (dst as MlpAdjoints).d;
+    const s = this.width;
+    for (let l = 1; l < s.length; l++) {
+      const u = from[l]!, v = to[l]!, w = s[l]!;
+      for (let r = 0; r < n; r++) {
+        const c = scale[sOff + r]!;
+        const i0 = (r0 + r) * w;
+        for (let q = 0; q < w; q++) v[i0 + q] = c * u[i0 + q]!;
+      }
+    }
+  }
+}
+
+/** dst[dOff + k] = src[sOff + k], k < count (no views: the time loop does not allocate). */
+function copyRows(src: Float64Array, sOff: number, dst: Float64Array, dOff: number, count: number): void {
+  for (let k = 0; k < count; k++) dst[dOff + k] = src[sOff + k]!;
 }
