@@ -18,25 +18,7 @@
  * Windows of neighbouring positions may overlap; the backward pass accumulates, so that is fine.
  */
 
-/**
- * tanh(x) to within 2 ulp of Math.tanh, about 4× faster for |x| < 0.625 (V8's Math.tanh costs ~20 ns,
- * more than the CNN's multiply-adds per output). Cephes' form: a rational x + x³·P(x²)/Q(x²) near 0,
- * 1 − 2/(e^{2|x|} + 1) beyond (no cancellation there), ±1 past |x| = 20.
- */
-export function fastTanh(x: number): number {
-  const z = Math.abs(x);
-  if (z < 0.625) {
-    const s = x * x;
-    return (
-      x +
-      (x * s * ((-9.64399179425052238628e-1 * s - 9.92877231001918586564e1) * s - 1.61468768441708447952e3)) /
-        (((s + 1.12811678491632931402e2) * s + 2.23548839060100448583e3) * s + 4.84406305325125486048e3)
-    );
-  }
-  if (z > 20) return x > 0 ? 1 : -1;
-  const y = 1 - 2 / (Math.exp(2 * z) + 1);
-  return x > 0 ? y : -y;
-}
+import { tanh } from './tanh.js';
 
 /** Offset of the window of virtual row j. */
 function winOff(j: number, T: number, xo: number, rowStride: number, posStride: number): number {
@@ -73,10 +55,10 @@ export function windowForward(
         a30 += v * w0; a31 += v * w1; a32 += v * w2; a33 += v * w3;
       }
       if (tanhAct) {
-        y[y0 + f] = fastTanh(a00); y[y0 + f + 1] = fastTanh(a01); y[y0 + f + 2] = fastTanh(a02); y[y0 + f + 3] = fastTanh(a03);
-        y[y1 + f] = fastTanh(a10); y[y1 + f + 1] = fastTanh(a11); y[y1 + f + 2] = fastTanh(a12); y[y1 + f + 3] = fastTanh(a13);
-        y[y2 + f] = fastTanh(a20); y[y2 + f + 1] = fastTanh(a21); y[y2 + f + 2] = fastTanh(a22); y[y2 + f + 3] = fastTanh(a23);
-        y[y3 + f] = fastTanh(a30); y[y3 + f + 1] = fastTanh(a31); y[y3 + f + 2] = fastTanh(a32); y[y3 + f + 3] = fastTanh(a33);
+        y[y0 + f] = tanh(a00); y[y0 + f + 1] = tanh(a01); y[y0 + f + 2] = tanh(a02); y[y0 + f + 3] = tanh(a03);
+        y[y1 + f] = tanh(a10); y[y1 + f + 1] = tanh(a11); y[y1 + f + 2] = tanh(a12); y[y1 + f + 3] = tanh(a13);
+        y[y2 + f] = tanh(a20); y[y2 + f + 1] = tanh(a21); y[y2 + f + 2] = tanh(a22); y[y2 + f + 3] = tanh(a23);
+        y[y3 + f] = tanh(a30); y[y3 + f + 1] = tanh(a31); y[y3 + f + 2] = tanh(a32); y[y3 + f + 3] = tanh(a33);
       } else {
         y[y0 + f] = a00; y[y0 + f + 1] = a01; y[y0 + f + 2] = a02; y[y0 + f + 3] = a03;
         y[y1 + f] = a10; y[y1 + f + 1] = a11; y[y1 + f + 2] = a12; y[y1 + f + 3] = a13;
@@ -91,10 +73,10 @@ export function windowForward(
         const w0 = w[wi]!;
         a0 += x[x0 + i]! * w0; a1 += x[x1 + i]! * w0; a2 += x[x2 + i]! * w0; a3 += x[x3 + i]! * w0;
       }
-      y[y0 + f] = tanhAct ? fastTanh(a0) : a0;
-      y[y1 + f] = tanhAct ? fastTanh(a1) : a1;
-      y[y2 + f] = tanhAct ? fastTanh(a2) : a2;
-      y[y3 + f] = tanhAct ? fastTanh(a3) : a3;
+      y[y0 + f] = tanhAct ? tanh(a0) : a0;
+      y[y1 + f] = tanhAct ? tanh(a1) : a1;
+      y[y2 + f] = tanhAct ? tanh(a2) : a2;
+      y[y3 + f] = tanhAct ? tanh(a3) : a3;
     }
   }
   for (; j < N; j++) {
@@ -102,7 +84,7 @@ export function windowForward(
     for (let f = 0; f < nOut; f++) {
       let a = b[bo + f]!;
       for (let i = 0, wi = wo + f; i < nIn; i++, wi += nOut) a += x[xr + i]! * w[wi]!;
-      y[yr + f] = tanhAct ? fastTanh(a) : a;
+      y[yr + f] = tanhAct ? tanh(a) : a;
     }
   }
 }
