@@ -25,7 +25,7 @@ test('--help lists the commands; train --help lists the problems and their flags
 
 test('a tiny valid run writes its config, records and controller', () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'sbptt-cli-')), 'run');
-  const r = sbptt('train', 'cartpole', '--poles', '1', '--steps', '20', '--width', '8', '--epochs', '2', '--train-size', '16', '--test-size', '8', '--mode', 'M', '--out', dir);
+  const r = sbptt('train', 'cartpole', '--poles', '1', '--steps', '20', '--width', '8', '--epochs', '2', '--train-size', '16', '--test-size', '8', '--mode', 'M', '--out', dir, '--store', join(dir, '..', 'runs.sqlite'));
   assert.equal(r.code, 0, r.err);
   assert.match(r.err, /epoch 1\/2  loss .* test .* ETA/);
   for (const f of ['config.json', 'records.csv', 'records.json', 'controller.json']) assert.ok(existsSync(join(dir, f)), f);

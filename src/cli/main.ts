@@ -2,6 +2,7 @@
 /** The `sbptt` command line. User mistakes print one clear line and exit 2, never a stack trace. */
 import { Command, CommanderError } from 'commander';
 import { demoCommand } from './demo.js';
+import { exportCommand, runsCommand } from './runs.js';
 import { toyCommand } from './toy.js';
 import { trainCommand } from './train.js';
 
@@ -13,6 +14,8 @@ const program = new Command('sbptt')
 program.addCommand(trainCommand());
 program.addCommand(toyCommand());
 program.addCommand(demoCommand());
+program.addCommand(runsCommand());
+program.addCommand(exportCommand());
 for (const c of program.commands) {
   c.exitOverride();
   for (const s of c.commands) s.exitOverride();

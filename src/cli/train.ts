@@ -4,10 +4,10 @@ import { ACCEPTED_MODE_NAMES } from '../bptt/modes.js';
 import { CLIP_MODES } from '../optim/clip.js';
 import { OPTIMIZER_NAMES } from '../optim/optimizers.js';
 import { PROBLEMS, type ProblemDefinition, type SettingSpec } from '../physics/index.js';
-import { datasetFor } from '../runs/datasets.js';
+import { executeRun } from '../runs/execute.js';
 import { writeRunFolder } from '../runs/output.js';
+import { defaultStorePath, RunStore } from '../runs/store.js';
 import { resolveTrainConfig, type TrainOverrides } from '../train/config.js';
-import { Trainer } from '../train/trainer.js';
 import { duration, Eta, sci } from './format.js';
 
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -29,6 +29,7 @@ function addTrainingOptions(cmd: Command, def: ProblemDefinition): Command {
     .option('--seed <n>', 'random seed for data and initialisation (default 0)')
     .option('--dataset <kind>', 'generated (from the seed) or reference (the published draws) (default generated)')
     .option('--out <dir>', 'output folder (default runs/<problem>-<mode>-<time>)')
+    .option('--store <file>', 'run store (SQLite) that records the run (default $SBPTT_STORE or ./sbptt.sqlite)')
     .option('--quiet', 'no per-epoch progress lines');
 }
 
@@ -60,29 +61,38 @@ function runTrain(def: ProblemDefinition, opts: Record<string, unknown>): void {
   for (const k of keys) if (opts[k] !== undefined) overrides[k] = opts[k];
   const config = resolveTrainConfig(def, overrides);
   const problem = def.create(config.settings);
-  const trainer = new Trainer(config, datasetFor(problem, config));
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const out = String(opts.out ?? `runs/${def.name}-${config.mode}-${stamp}`);
+  const store = RunStore.open(defaultStorePath(opts.store as string | undefined));
+  const id = store.createRun(config);
   const eta = new Eta();
   const quiet = Boolean(opts.quiet);
-  const initial = trainer.evaluate();
-  if (!quiet) process.stderr.write(`${def.name}: ${problem.controller.paramCount} parameters, mode ${config.schedule ?? config.mode}, initial test loss ${sci(initial.testLoss)}\n`);
-  trainer.run(({ record: r, epoch, epochs, wallSeconds }) => {
-    eta.add(wallSeconds);
-    if (quiet) return;
-    const phys = def.reportsPhysicsLoss ? `  phys ${sci(r.physicsTestLoss)}` : '';
-    process.stderr.write(
-      `epoch ${String(epoch).padStart(String(epochs).length)}/${epochs}  loss ${sci(r.loss)}  train ${sci(r.trainLoss)}  test ${sci(r.testLoss)}${phys}` +
-        `  grad ${sci(r.gradSize)}  cos ${r.cosSim.toFixed(3)}  ${duration(wallSeconds)}/epoch  ETA ${duration(eta.remaining(epochs - epoch))}\n`,
-    );
+  const { status, trainer } = executeRun(store, id, {
+    onStart: (t) => {
+      if (!quiet) {
+        const initial = t.evaluate().testLoss;
+        process.stderr.write(`${def.name} run ${id}: ${problem.controller.paramCount} parameters, mode ${config.schedule ?? config.mode}, initial test loss ${sci(initial)}\n`);
+      }
+    },
+    onEpoch: ({ record: r, epoch, epochs, wallSeconds }) => {
+      eta.add(wallSeconds);
+      if (quiet) return;
+      const phys = def.reportsPhysicsLoss ? `  phys ${sci(r.physicsTestLoss)}` : '';
+      process.stderr.write(
+        `epoch ${String(epoch).padStart(String(epochs).length)}/${epochs}  loss ${sci(r.loss)}  train ${sci(r.trainLoss)}  test ${sci(r.testLoss)}${phys}` +
+          `  grad ${sci(r.gradSize)}  cos ${r.cosSim.toFixed(3)}  ${duration(wallSeconds)}/epoch  ETA ${duration(eta.remaining(epochs - epoch))}\n`,
+      );
+    },
   });
+  const stored = store.run(id);
+  store.close();
+  if (status === 'failed' || !trainer) throw new Error(`run ${id} failed: ${stored.reason ?? 'unknown reason'}`);
   const files = writeRunFolder(out, trainer);
-  const last = trainer.records.at(-1);
-  if (trainer.status === 'diverged') {
-    process.stderr.write(`run diverged: ${trainer.reason}; the records up to then are in ${out}\n`);
+  if (status === 'diverged') {
+    process.stderr.write(`run ${id} diverged: ${trainer.reason}; the records up to then are in ${out}\n`);
     process.exitCode = 3;
   } else {
-    process.stdout.write(`done: final test loss ${sci(last?.testLoss ?? initial.testLoss)}\n`);
+    process.stdout.write(`done: run ${id}, final test loss ${sci(trainer.records.at(-1)!.testLoss)}\n`);
   }
-  process.stdout.write(`wrote ${files.config}, ${files.csv}, ${files.json}, ${files.controller}\n`);
+  process.stdout.write(`wrote ${files.config}, ${files.csv}, ${files.json}, ${files.controller}; stored as run ${id} in ${store.path}\n`);
 }

@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RunStore } from '../src/runs/store.js';
+import { executeRun } from '../src/runs/execute.js';
+import { cartpole } from '../src/physics/index.js';
+import { resolveTrainConfig, type TrainOverrides } from '../src/train/config.js';
+import type { EpochRecord } from '../src/train/record.js';
+
+const tmp = (): string => join(mkdtempSync(join(tmpdir(), 'sbptt-store-')), 'runs.sqlite');
+const TINY: TrainOverrides = { epochs: 5, trainSize: 16, testSize: 8, settings: { poles: 1, steps: 20, duration: 0.2, width: 8 } };
+const config = (o: TrainOverrides = {}) => resolveTrainConfig(cartpole, { ...TINY, ...o, settings: { ...TINY.settings, ...o.settings } });
+const withoutTime = (rs: readonly EpochRecord[]) => rs.map(({ time: _t, ...r }) => r);
+
+test('store round trip: config, status, records, checkpoint, controller', () => {
+  const store = RunStore.open(tmp());
+  const id = store.createRun(config({ mode: 'C' }), 'sweep-a');
+  assert.equal(store.run(id).status, 'queued');
+  const { status, trainer } = executeRun(store, id);
+  assert.equal(status, 'done');
+  const run = store.run(id);
+  assert.equal(run.status, 'done');
+  assert.equal(run.config.mode, 'combined');
+  assert.equal(run.epochsDone, 5);
+  assert.ok(run.startedAt && run.finishedAt && run.trainSeconds > 0 && run.codeVersion !== 'unknown');
+  assert.deepEqual(store.records(id), trainer!.records);
+  assert.equal(store.checkpoint(id)!.epoch, 5);
+  assert.deepEqual(store.controller(id)!.params[0]!.data, Array.from(trainer!.params.subarray(0, 4 * 8)));
+  assert.deepEqual(store.runs({ sweep: 'sweep-a' }).map((r) => r.id), [id]);
+  assert.deepEqual(store.runs({ status: 'queued' }), []);
+  assert.deepEqual(store.sweeps(), [{ sweep: 'sweep-a', runs: 1, done: 1 }]);
+  assert.throws(() => store.run(999), /no run with id 999/);
+  store.close();
+});
+
+test('two processes writing one store at once lose nothing', async () => {
+  const path = tmp();
+  RunStore.open(path).close();
+  const worker = (): Promise<number> =>
+    new Promise((resolve) => {
+      const p = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/store-worker.ts', 'write', path, '15', '8'], { stdio: 'inherit' });
+      p.on('exit', (code) => resolve(code ?? -1));
+    });
+  assert.deepEqual(await Promise.all([worker(), worker()]), [0, 0]);
+  const store = RunStore.open(path);
+  const runs = store.runs({ sweep: 'concurrent' });
+  assert.equal(runs.length, 30);
+  for (const r of runs) {
+    assert.equal(r.status, 'done');
+    assert.deepEqual(store.records(r.id).map((e) => e.testLoss), Array(8).fill(r.id));
+  }
+  store.close();
+});
+
+test('after kill -9 the same run resumes from its checkpoint and ends with the uninterrupted numbers', () => {
+  const reference = RunStore.open(tmp());
+  const refId = reference.createRun(config({ mode: 'C', optimizer: 'ADAM' }));
+  executeRun(reference, refId);
+  const path = tmp();
+  const store = RunStore.open(path);
+  const id = store.createRun(config({ mode: 'C', optimizer: 'ADAM' }));
+  const killed = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/store-worker.ts', 'train', path, String(id), '3']);
+  assert.equal(killed.signal, 'SIGKILL');
+  assert.equal(store.run(id).status, 'running');
+  assert.equal(store.checkpoint(id)!.epoch, 3);
+  let resumedFrom = -1;
+  assert.equal(executeRun(store, id, { onStart: (t) => (resumedFrom = t.epoch) }).status, 'done');
+  assert.equal(resumedFrom, 3);
+  assert.deepEqual(withoutTime(store.records(id)), withoutTime(reference.records(refId)));
+  assert.deepEqual(store.controller(id)!.params, reference.controller(refId)!.params);
+  assert.equal(executeRun(store, id).status, 'done', 'a finished run is not redone');
+  store.close();
+  reference.close();
+});
+
+test('a diverging run is marked diverged with its reason; a broken one failed', () => {
+  const store = RunStore.open(tmp());
+  const bad = store.createRun(config({ optimizer: 'SGD', lr: 1e12, mode: 'R', settings: { zeroLastKernel: false } }));
+  assert.equal(executeRun(store, bad).status, 'diverged');
+  assert.match(store.run(bad).reason!, /non-finite/);
+  const broken = store.createRun({ ...config(), dataset: 'reference', settings: { ...config().settings, poles: 7 } });
+  assert.equal(executeRun(store, broken).status, 'failed');
+  assert.match(store.run(broken).reason!, /no published dataset/);
+  const ok = store.createRun(config({ epochs: 1 }));
+  assert.equal(executeRun(store, ok).status, 'done');
+  store.close();
+});
+
+test('CLI: runs lists, export writes CSV and JSON, and bad targets or formats are clear errors', () => {
+  const path = tmp();
+  const sbptt = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--store', path], { encoding: 'utf8' });
+  const out = join(mkdtempSync(join(tmpdir(), 'sbptt-out-')), 'run');
+  const train = sbptt('train', 'cartpole', '--poles', '1', '--steps', '20', '--width', '8', '--epochs', '2', '--train-size', '16', '--test-size', '8', '--out', out, '--quiet');
+  assert.equal(train.status, 0, train.stderr);
+  assert.match(train.stdout, /stored as run 1/);
+  const list = sbptt('runs');
+  assert.match(list.stdout, /\n\s*1\s+cartpole\s+combined\s+NONE\s+done\s+2\/2/);
+  const csv = sbptt('export', '1', '--format', 'csv').stdout.trim().split('\n');
+  assert.equal(csv[0], 'run,problem,mode,clip,seed,epoch,loss,train_loss,test_loss,grad_size,cos_sim,time');
+  assert.equal(csv.length, 3);
+  const json = JSON.parse(sbptt('export', '1', '--format', 'json').stdout);
+  assert.equal(json[0].records.length, 2);
+  assert.equal(Number(csv[2]!.split(',')[8]), json[0].records[1].testLoss);
+  for (const [args, msg] of [
+    [['export', '42'], /no run with id 42/],
+    [['export', 'nosuchsweep'], /no run id or sweep named "nosuchsweep"/],
+    [['export', '1', '--format', 'xlsx'], /--format: got "xlsx", expected csv or json/],
+    [['runs', '--status', 'sleeping'], /--status: got "sleeping", expected one of queued, running/],
+  ] as [string[], RegExp][]) {
+    const r = sbptt(...args);
+    assert.equal(r.status, 2, args.join(' '));
+    assert.match(r.stderr, msg);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
+});
