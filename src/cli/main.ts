@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { demoCommand } from './demo.js';
 import { exportCommand, runsCommand } from './runs.js';
+import { sweepCommand } from './sweep.js';
 import { toyCommand } from './toy.js';
 import { trainCommand } from './train.js';
 
@@ -14,6 +15,7 @@ const program = new Command('sbptt')
 program.addCommand(trainCommand());
 program.addCommand(toyCommand());
 program.addCommand(demoCommand());
+program.addCommand(sweepCommand());
 program.addCommand(runsCommand());
 program.addCommand(exportCommand());
 for (const c of program.commands) {

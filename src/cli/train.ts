@@ -1,49 +1,21 @@
 /** `sbptt train <problem>`: one subcommand per problem, its flags derived from the problem's settings. */
-import { Command, Option } from 'commander';
-import { ACCEPTED_MODE_NAMES } from '../bptt/modes.js';
-import { CLIP_MODES } from '../optim/clip.js';
-import { OPTIMIZER_NAMES } from '../optim/optimizers.js';
-import { PROBLEMS, type ProblemDefinition, type SettingSpec } from '../physics/index.js';
+import { Command } from 'commander';
+import { PROBLEMS, type ProblemDefinition } from '../physics/index.js';
 import { executeRun } from '../runs/execute.js';
 import { writeRunFolder } from '../runs/output.js';
 import { defaultStorePath, RunStore } from '../runs/store.js';
-import { resolveTrainConfig, type TrainOverrides } from '../train/config.js';
+import { resolveTrainConfig } from '../train/config.js';
 import { duration, Eta, sci } from './format.js';
-
-const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-
-/** The flags every problem shares (training), with their published defaults shown in help. */
-function addTrainingOptions(cmd: Command, def: ProblemDefinition): Command {
-  const t = def.training;
-  return cmd
-    .option('--mode <mode>', `gradient-flow mode: ${ACCEPTED_MODE_NAMES} (default ${t.mode})`)
-    .option('--schedule <list>', 'per-step schedule of base modes, e.g. "R*50,M*50" (overrides --mode)')
-    .option('--optimizer <name>', `${OPTIMIZER_NAMES.join(', ')} (default ${t.optimizer})`)
-    .option('--lr <number>', `learning rate (default ${t.lr})`)
-    .option('--clip <mode>', `clipping of the update: ${CLIP_MODES.join(', ')} (default ${t.clip})`)
-    .option('--clip-value <number>', `clipping number c (default ${t.clipValue})`)
-    .option('--epochs <n>', `epochs (default ${t.epochs})`)
-    .option('--batch <n>', `batch size (default ${t.batch})`)
-    .option('--train-size <n>', `training states (default ${t.trainSize})`)
-    .option('--test-size <n>', `test states (default ${t.testSize})`)
-    .option('--seed <n>', 'random seed for data and initialisation (default 0)')
-    .option('--dataset <kind>', 'generated (from the seed) or reference (the published draws) (default generated)')
-    .option('--out <dir>', 'output folder (default runs/<problem>-<mode>-<time>)')
-    .option('--store <file>', 'run store (SQLite) that records the run (default $SBPTT_STORE or ./sbptt.sqlite)')
-    .option('--quiet', 'no per-epoch progress lines');
-}
-
-function settingOption(s: SettingSpec): Option {
-  const what = s.kind === 'choice' ? s.choices!.join('|') : s.kind === 'boolean' ? 'true|false' : s.kind === 'int' ? 'n' : 'number';
-  return new Option(`--${s.flag} <${what}>`, `${s.help} (default ${String(s.default)})`);
-}
+import { addProblemOptions, overridesFromOptions } from './options.js';
 
 export function trainCommand(): Command {
   const train = new Command('train').description('train a controller on one problem; see `sbptt train <problem> --help`');
   for (const def of Object.values(PROBLEMS)) {
     const sub = new Command(def.name).description(def.title);
-    for (const s of def.settings) sub.addOption(settingOption(s));
-    addTrainingOptions(sub, def).action((opts: Record<string, unknown>) => runTrain(def, opts));
+    addProblemOptions(sub, def, true)
+      .option('--out <dir>', 'output folder (default runs/<problem>-<mode>-<time>)')
+      .option('--quiet', 'no per-epoch progress lines')
+      .action((opts: Record<string, unknown>) => runTrain(def, opts));
     train.addCommand(sub);
   }
   const listing = Object.values(PROBLEMS)
@@ -54,11 +26,7 @@ export function trainCommand(): Command {
 }
 
 function runTrain(def: ProblemDefinition, opts: Record<string, unknown>): void {
-  const settings: Record<string, unknown> = {};
-  for (const s of def.settings) if (opts[camel(s.flag)] !== undefined) settings[s.key] = opts[camel(s.flag)];
-  const keys = ['mode', 'schedule', 'optimizer', 'lr', 'clip', 'clipValue', 'epochs', 'batch', 'trainSize', 'testSize', 'seed', 'dataset'] as const;
-  const overrides: TrainOverrides = { settings };
-  for (const k of keys) if (opts[k] !== undefined) overrides[k] = opts[k];
+  const overrides = overridesFromOptions(def, opts);
   const config = resolveTrainConfig(def, overrides);
   const problem = def.create(config.settings);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);

@@ -161,6 +161,11 @@ export class RunStore {
     })();
   }
 
+  /** Puts a failed run back in the queue (its checkpoint stays, so it resumes from there). */
+  requeue(id: number): void {
+    this.db.prepare("UPDATE runs SET status = 'queued', reason = NULL, finished_at = NULL WHERE id = ? AND status = 'failed'").run(id);
+  }
+
   finish(id: number, status: Exclude<StoredStatus, 'queued' | 'running'>, reason: string | null, controller: ControllerFile | null): void {
     this.db
       .prepare('UPDATE runs SET status = ?, reason = ?, finished_at = ?, controller = COALESCE(?, controller) WHERE id = ?')

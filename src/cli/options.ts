@@ -1,0 +1,50 @@
+/** Flags shared by `train` and `sweep`: the problem's settings and the training options. */
+import { Command, Option } from 'commander';
+import { ACCEPTED_MODE_NAMES } from '../bptt/modes.js';
+import { CLIP_MODES } from '../optim/clip.js';
+import { OPTIMIZER_NAMES } from '../optim/optimizers.js';
+import type { ProblemDefinition, SettingSpec } from '../physics/index.js';
+import type { TrainOverrides } from '../train/config.js';
+
+const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function settingOption(s: SettingSpec): Option {
+  const what = s.kind === 'choice' ? s.choices!.join('|') : s.kind === 'boolean' ? 'true|false' : s.kind === 'int' ? 'n' : 'number';
+  return new Option(`--${s.flag} <${what}>`, `${s.help} (default ${String(s.default)})`);
+}
+
+/**
+ * Adds the problem's setting flags and the training flags. A sweep varies mode, clipping and seed
+ * itself, so `single` (one run) adds those three as flags too.
+ */
+export function addProblemOptions(cmd: Command, def: ProblemDefinition, single: boolean): Command {
+  const t = def.training;
+  for (const s of def.settings) cmd.addOption(settingOption(s));
+  if (single) {
+    cmd
+      .option('--mode <mode>', `gradient-flow mode: ${ACCEPTED_MODE_NAMES} (default ${t.mode})`)
+      .option('--schedule <list>', 'per-step schedule of base modes, e.g. "R*50,M*50" (overrides --mode)')
+      .option('--clip <mode>', `clipping of the update: ${CLIP_MODES.join(', ')} (default ${t.clip})`)
+      .option('--seed <n>', 'random seed for data and initialisation (default 0)');
+  }
+  return cmd
+    .option('--optimizer <name>', `${OPTIMIZER_NAMES.join(', ')} (default ${t.optimizer})`)
+    .option('--lr <number>', `learning rate (default ${t.lr})`)
+    .option('--clip-value <number>', `clipping number c (default ${t.clipValue})`)
+    .option('--epochs <n>', `epochs (default ${t.epochs})`)
+    .option('--batch <n>', `batch size (default ${t.batch})`)
+    .option('--train-size <n>', `training states (default ${t.trainSize})`)
+    .option('--test-size <n>', `test states (default ${t.testSize})`)
+    .option('--dataset <kind>', 'generated (from the seed) or reference (the published draws) (default generated)')
+    .option('--store <file>', 'run store (SQLite) (default $SBPTT_STORE or ./sbptt.sqlite)');
+}
+
+/** The parsed flags as training overrides (validated later by resolveTrainConfig). */
+export function overridesFromOptions(def: ProblemDefinition, opts: Record<string, unknown>): TrainOverrides {
+  const settings: Record<string, unknown> = {};
+  for (const s of def.settings) if (opts[camel(s.flag)] !== undefined) settings[s.key] = opts[camel(s.flag)];
+  const keys = ['mode', 'schedule', 'optimizer', 'lr', 'clip', 'clipValue', 'epochs', 'batch', 'trainSize', 'testSize', 'seed', 'dataset'] as const;
+  const overrides: TrainOverrides = { settings };
+  for (const k of keys) if (opts[k] !== undefined) overrides[k] = opts[k];
+  return overrides;
+}

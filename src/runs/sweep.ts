@@ -1,0 +1,85 @@
+/**
+ * Sweeps: the published grid (complexity × clipping × gradient mode, spec/training.md) or a
+ * subset of it, as runs in the store. The sweep's name is derived from its grid, so running the
+ * same command again finds the same runs: finished ones are not redone, interrupted ones resume
+ * from their checkpoints. One sweep process at a time per sweep.
+ */
+import { createHash } from 'node:crypto';
+import { parseMode, type Mode } from '../bptt/modes.js';
+import { parseClipMode, type ClipMode } from '../optim/clip.js';
+import { parseSetting, type ProblemDefinition, type SettingValue } from '../physics/index.js';
+import { resolveTrainConfig, type TrainConfig, type TrainOverrides } from '../train/config.js';
+import type { RunStore } from './store.js';
+
+export const PAPER_MODES: readonly Mode[] = ['full', 'physics', 'combined', 'stop'];
+export const PAPER_CLIPS: readonly ClipMode[] = ['VALUE', 'NORM', 'NONE'];
+
+export interface SweepAxes {
+  complexity: readonly SettingValue[];
+  clips: readonly ClipMode[];
+  modes: readonly Mode[];
+  /** Seeds 0 … seeds−1 (repeats). */
+  seeds: number;
+}
+
+export interface SweepPlan {
+  name: string;
+  problem: string;
+  axes: SweepAxes;
+  configs: TrainConfig[];
+}
+
+const list = (text: string): string[] => text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+
+/** Parses the subset flags (comma lists) against the problem; defaults are the published grid. */
+export function parseAxes(
+  def: ProblemDefinition,
+  o: { complexity?: string; clip?: string; modes?: string; seeds?: string | number },
+): SweepAxes {
+  const spec = def.settings.find((s) => s.key === def.complexity.key)!;
+  const complexity = o.complexity === undefined ? def.complexity.values : list(o.complexity).map((v) => parseSetting(spec, v));
+  const clips = o.clip === undefined ? PAPER_CLIPS : list(o.clip).map((c) => wrap('clip', () => parseClipMode(c)));
+  const modes = o.modes === undefined ? PAPER_MODES : list(o.modes).map((m) => wrap('modes', () => parseMode(m)));
+  const seeds = o.seeds === undefined ? 1 : Number(o.seeds);
+  if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--seeds: got "${String(o.seeds)}", expected a positive integer`);
+  for (const [flag, values] of [['complexity', complexity], ['clip', clips], ['modes', modes]] as const) {
+    if (values.length === 0) throw new Error(`--${flag}: the list is empty`);
+  }
+  return { complexity: [...new Set(complexity)], clips: [...new Set(clips)], modes: [...new Set(modes)], seeds };
+}
+
+function wrap<T>(flag: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new Error(`--${flag}: ${(e as Error).message}`);
+  }
+}
+
+/** Every run of the grid, in the order they are executed (complexity, clip, mode, seed). */
+export function planSweep(def: ProblemDefinition, base: TrainOverrides, axes: SweepAxes, name?: string): SweepPlan {
+  const configs: TrainConfig[] = [];
+  for (const value of axes.complexity)
+    for (const clip of axes.clips)
+      for (const mode of axes.modes)
+        for (let seed = 0; seed < axes.seeds; seed++) {
+          const settings = { ...base.settings, [def.complexity.key]: value };
+          configs.push(resolveTrainConfig(def, { ...base, settings, clip, mode, seed, schedule: null }));
+        }
+  const digest = createHash('sha256').update(JSON.stringify(configs)).digest('hex').slice(0, 8);
+  return { name: name ?? `${def.name}-${digest}`, problem: def.name, axes, configs };
+}
+
+/**
+ * The run ids of the sweep's configs, creating (queued) those the store does not have yet.
+ * Failed runs (an error, not a divergence) are queued again: they resume from their checkpoint.
+ */
+export function ensureSweep(store: RunStore, plan: SweepPlan): number[] {
+  const existing = new Map(store.runs({ sweep: plan.name }).map((r) => [JSON.stringify(r.config), r]));
+  return plan.configs.map((c) => {
+    const run = existing.get(JSON.stringify(c));
+    if (!run) return store.createRun(c, plan.name);
+    if (run.status === 'failed') store.requeue(run.id);
+    return run.id;
+  });
+}
