@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /** The `sbptt` command line. User mistakes print one clear line and exit 2, never a stack trace. */
 import { Command, CommanderError } from 'commander';
+import { animateCommand } from './animate.js';
 import { demoCommand } from './demo.js';
+import { plotCommand } from './plot.js';
 import { exportCommand, runsCommand } from './runs.js';
 import { sweepCommand } from './sweep.js';
 import { toyCommand } from './toy.js';
@@ -18,6 +20,8 @@ program.addCommand(demoCommand());
 program.addCommand(sweepCommand());
 program.addCommand(runsCommand());
 program.addCommand(exportCommand());
+program.addCommand(plotCommand());
+program.addCommand(animateCommand());
 for (const c of program.commands) {
   c.exitOverride();
   for (const s of c.commands) s.exitOverride();

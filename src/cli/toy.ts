@@ -17,7 +17,8 @@ export function toyCommand(): Command {
     .option('--iterations <n>', `Adam iterations (default ${TOY_DEFAULTS.iterations})`)
     .option('--start <x,y>', `start point (default ${TOY_DEFAULTS.start.join(',')})`)
     .option('--json', 'print the full result (losses and trajectories) as JSON')
-    .action((o: Record<string, string | boolean | undefined>) => {
+    .option('--plot [dir]', 'also write the four-panel figure as toy.svg and toy.png into dir (default figures)')
+    .action(async (o: Record<string, string | boolean | undefined>) => {
       const num = (flag: string, v: unknown): number | undefined => {
         if (v === undefined) return undefined;
         const n = Number(v);
@@ -34,6 +35,12 @@ export function toyCommand(): Command {
         ...(typeof o.start === 'string' && { start: parseStart(o.start) }),
       };
       const result = runToy(opts);
+      if (o.plot) {
+        const { plotToy } = await import('../runs/figures/toy-figure.js');
+        const files = await plotToy(result, o.plot === true ? 'figures' : o.plot);
+        // Keep standard output pure JSON under --json.
+        (o.json ? process.stderr : process.stdout).write(`figure (SVG): ${files.svg}\nfigure (PNG): ${files.png}\n`);
+      }
       if (o.json) {
         process.stdout.write(JSON.stringify(result) + '\n');
         return;

@@ -1,0 +1,67 @@
+/** `sbptt animate <run>`: a stored run's trained controller on its first test states, as an animated GIF. */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Command } from 'commander';
+import { defaultStorePath, RunStore } from '../runs/store.js';
+
+/** Keep equal to DEFAULT_SAMPLES in runs/animate (loaded lazily: resvg is native and only this command needs it). */
+const DEFAULT_SAMPLES = 4;
+
+function positiveInt(flag: string, text: string): number {
+  const v = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${flag}: got "${text}", expected a positive integer`);
+  return v;
+}
+
+/** "WxH" in pixels, each from 64 to 4096. */
+export function parseSize(text: string): { width: number; height: number } {
+  const m = /^\s*(\d+)\s*[x×]\s*(\d+)\s*$/i.exec(text);
+  const w = m ? Number(m[1]) : NaN, h = m ? Number(m[2]) : NaN;
+  if (!(w >= 64 && w <= 4096 && h >= 64 && h <= 4096)) throw new Error(`--size: got "${text}", expected WxH in pixels (64 to 4096 each), e.g. 480x360`);
+  return { width: w, height: h };
+}
+
+function parseRunId(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`<run>: got "${text}", expected a run id (a positive integer; see \`sbptt runs\`)`);
+  return Number(text);
+}
+
+interface AnimateFlags {
+  store?: string;
+  out?: string;
+  samples?: string;
+  every?: string;
+  size?: string;
+}
+
+export function animateCommand(): Command {
+  return new Command('animate')
+    .description("render a stored run's trained controller on its first test states as an animated GIF")
+    .argument('<run>', 'run id (see `sbptt runs`)')
+    .option('--store <file>', 'run store (default $SBPTT_STORE or ./sbptt.sqlite)')
+    .option('--out <file>', 'GIF file to write (default figures/run-<id>.gif)')
+    .option('--samples <n>', `test initial states to animate, one panel each (default ${DEFAULT_SAMPLES})`)
+    .option('--every <k>', 'one frame every k steps, plus the last (default: at most 100 intervals)')
+    .option('--size <WxH>', 'frame size in pixels (default 480 wide, the height from the panel grid)')
+    .action(async (target: string, o: AnimateFlags) => {
+      const id = parseRunId(target);
+      const samples = o.samples === undefined ? DEFAULT_SAMPLES : positiveInt('samples', o.samples);
+      const every = o.every === undefined ? undefined : positiveInt('every', o.every);
+      const size = o.size === undefined ? undefined : parseSize(o.size);
+      const path = defaultStorePath(o.store);
+      // Opening a missing file would create an empty store: say what is wrong instead.
+      if (!existsSync(path)) throw new Error(`no run store at ${path} (give --store <file> or set $SBPTT_STORE)`);
+      const { animateRun } = await import('../runs/animate/index.js');
+      const store = RunStore.open(path);
+      let animation;
+      try {
+        animation = animateRun(store, id, { samples, ...(every !== undefined && { every }), ...size });
+      } finally {
+        store.close();
+      }
+      const out = o.out ?? `figures/run-${id}.gif`;
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, animation.gif);
+      process.stdout.write(`${out}\n`);
+    });
+}
