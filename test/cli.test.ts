@@ -61,3 +61,13 @@ test('sbptt toy prints the three fields in the paper\'s order', () => {
   const value = (name: string): number => Number(new RegExp(`${name}\\s+(\\S+)`).exec(r.out)![1]);
   assert.ok(value('gradient') < value('combined') && value('combined') < value('rotated') / 10);
 });
+
+test('sbptt demo (npm start) writes the toy figure, the sweep figure, its table and an animation', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sbptt-demo-'));
+  const r = sbptt('demo', '--epochs', '2', '--out', dir);
+  assert.equal(r.code, 0, r.err);
+  const paths = [...r.out.matchAll(/(\/\S+\.(?:png|svg|md|gif))/g)].map((m) => m[1]!).filter((p) => p.startsWith(dir));
+  for (const ext of ['png', 'svg', 'md', 'gif']) assert.ok(paths.some((p) => p.endsWith(`.${ext}`)), `prints a .${ext} path`);
+  for (const p of paths) assert.ok(existsSync(p), p);
+  assert.match(r.out, /\| 2 \| NORM \| \d\.\d\de[+-]\d \| \d\.\d\de[+-]\d \|/);
+});
