@@ -2,16 +2,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
+import { parsePositiveInt } from '../train/config.js';
 import { defaultStorePath, RunStore } from '../runs/store.js';
 
 /** Keep equal to DEFAULT_SAMPLES in runs/animate (loaded lazily: resvg is native and only this command needs it). */
 const DEFAULT_SAMPLES = 4;
-
-function positiveInt(flag: string, text: string): number {
-  const v = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${flag}: got "${text}", expected a positive integer`);
-  return v;
-}
 
 /** "WxH" in pixels, each from 64 to 4096. */
 export function parseSize(text: string): { width: number; height: number } {
@@ -45,8 +40,8 @@ export function animateCommand(): Command {
     .option('--size <WxH>', 'frame size in pixels (default 480 wide, the height from the panel grid)')
     .action(async (target: string, o: AnimateFlags) => {
       const id = parseRunId(target);
-      const samples = o.samples === undefined ? DEFAULT_SAMPLES : positiveInt('samples', o.samples);
-      const every = o.every === undefined ? undefined : positiveInt('every', o.every);
+      const samples = o.samples === undefined ? DEFAULT_SAMPLES : parsePositiveInt('samples', o.samples);
+      const every = o.every === undefined ? undefined : parsePositiveInt('every', o.every);
       const size = o.size === undefined ? undefined : parseSize(o.size);
       const path = defaultStorePath(o.store);
       // Opening a missing file would create an empty store: say what is wrong instead.

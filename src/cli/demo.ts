@@ -12,6 +12,7 @@ import { cartpole } from '../physics/index.js';
 import { runPool } from '../runs/pool.js';
 import { RunStore } from '../runs/store.js';
 import { ensureSweep, parseAxes, planSweep } from '../runs/sweep.js';
+import { parsePositiveInt } from '../train/config.js';
 import { runToy, TOY_FIELD_KINDS } from '../train/toy.js';
 import { duration, sci, table } from './format.js';
 
@@ -22,8 +23,7 @@ export function demoCommand(): Command {
     .option('--out <dir>', 'output folder (store, figures, animation)', 'runs/demo')
     .option('--workers <n>', 'parallel runs', String(availableParallelism()))
     .action(async (o: { epochs: string; out: string; workers: string }) => {
-      const workers = Number(o.workers);
-      if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers: got "${o.workers}", expected a positive integer`);
+      const workers = parsePositiveInt('workers', o.workers);
       const figures = join(o.out, 'figures');
       mkdirSync(figures, { recursive: true });
       const say = (text: string): boolean => process.stdout.write(text + '\n');

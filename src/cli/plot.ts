@@ -1,12 +1,7 @@
 /** `sbptt plot <sweep>`: the paper-style figure (SVG + PNG) and Markdown table of a stored sweep. */
 import { Command } from 'commander';
+import { parsePositiveInt } from '../train/config.js';
 import { defaultStorePath, RunStore } from '../runs/store.js';
-
-function positiveInt(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag}: got "${text}", expected a positive integer`);
-  return n;
-}
 
 export function plotCommand(): Command {
   return new Command('plot')
@@ -16,7 +11,7 @@ export function plotCommand(): Command {
     .option('--store <file>', 'run store (default $SBPTT_STORE or ./sbptt.sqlite)')
     .option('--window <epochs>', 'moving-average window in epochs', '30')
     .action(async (sweep: string, o: { out: string; store?: string; window: string }) => {
-      const window = positiveInt('window', o.window);
+      const window = parsePositiveInt('window', o.window);
       // vega and resvg load only when a figure is drawn, not on every start of the CLI.
       const { plotSweep } = await import('../runs/figures/sweep-figure.js');
       const store = RunStore.open(defaultStorePath(o.store));

@@ -6,6 +6,7 @@ import { PROBLEMS, type ProblemDefinition } from '../physics/index.js';
 import { runPool, type PoolProgress } from '../runs/pool.js';
 import { defaultStorePath, RunStore } from '../runs/store.js';
 import { ensureSweep, parseAxes, planSweep } from '../runs/sweep.js';
+import { parsePositiveInt } from '../train/config.js';
 import { duration, sci } from './format.js';
 import { addProblemOptions, overridesFromOptions } from './options.js';
 
@@ -28,8 +29,7 @@ export function sweepCommand(): Command {
 
 async function runSweep(def: ProblemDefinition, opts: Record<string, unknown>): Promise<void> {
   const axes = parseAxes(def, opts as { complexity?: string; clip?: string; modes?: string; seeds?: string });
-  const workers = opts.workers === undefined ? availableParallelism() : Number(opts.workers);
-  if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers: got "${String(opts.workers)}", expected a positive integer`);
+  const workers = opts.workers === undefined ? availableParallelism() : parsePositiveInt('workers', opts.workers);
   const base = overridesFromOptions(def, opts);
   const plan = planSweep(def, base, axes, opts.name as string | undefined);
   const storePath = defaultStorePath(opts.store as string | undefined);

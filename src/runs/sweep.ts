@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { parseMode, type Mode } from '../bptt/modes.js';
 import { parseClipMode, type ClipMode } from '../optim/clip.js';
 import { parseSetting, type ProblemDefinition, type SettingValue } from '../physics/index.js';
-import { resolveTrainConfig, type TrainConfig, type TrainOverrides } from '../train/config.js';
+import { parsePositiveInt, resolveTrainConfig, type TrainConfig, type TrainOverrides } from '../train/config.js';
 import type { RunStore } from './store.js';
 
 export const PAPER_MODES: readonly Mode[] = ['full', 'physics', 'combined', 'stop'];
@@ -40,8 +40,7 @@ export function parseAxes(
   const complexity = o.complexity === undefined ? def.complexity.values : list(o.complexity).map((v) => parseSetting(spec, v));
   const clips = o.clip === undefined ? PAPER_CLIPS : list(o.clip).map((c) => wrap('clip', () => parseClipMode(c)));
   const modes = o.modes === undefined ? PAPER_MODES : list(o.modes).map((m) => wrap('modes', () => parseMode(m)));
-  const seeds = o.seeds === undefined ? 1 : Number(o.seeds);
-  if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--seeds: got "${String(o.seeds)}", expected a positive integer`);
+  const seeds = o.seeds === undefined ? 1 : parsePositiveInt('seeds', o.seeds);
   for (const [flag, values] of [['complexity', complexity], ['clip', clips], ['modes', modes]] as const) {
     if (values.length === 0) throw new Error(`--${flag}: the list is empty`);
   }

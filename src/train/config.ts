@@ -33,7 +33,8 @@ export type TrainOverrides = Partial<Record<Exclude<keyof TrainConfig, 'settings
   settings?: Readonly<Record<string, unknown>>;
 };
 
-function positiveInt(flag: string, v: unknown): number {
+/** A flag's value as a positive integer; the error names the flag. */
+export function parsePositiveInt(flag: string, v: unknown): number {
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag}: got "${String(v)}", expected a positive integer`);
   return n;
@@ -69,10 +70,10 @@ export function resolveTrainConfig(problem: ProblemDefinition, o: TrainOverrides
     lr: positiveNumber('lr', o.lr ?? d.lr),
     clip: withFlag('clip', () => parseClipMode(String(o.clip ?? d.clip))),
     clipValue: positiveNumber('clip-value', o.clipValue ?? d.clipValue),
-    epochs: positiveInt('epochs', o.epochs ?? d.epochs),
-    batch: positiveInt('batch', o.batch ?? d.batch),
-    trainSize: positiveInt('train-size', o.trainSize ?? d.trainSize),
-    testSize: positiveInt('test-size', o.testSize ?? d.testSize),
+    epochs: parsePositiveInt('epochs', o.epochs ?? d.epochs),
+    batch: parsePositiveInt('batch', o.batch ?? d.batch),
+    trainSize: parsePositiveInt('train-size', o.trainSize ?? d.trainSize),
+    testSize: parsePositiveInt('test-size', o.testSize ?? d.testSize),
     seed,
     dataset,
   };
