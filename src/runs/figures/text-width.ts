@@ -1,75 +1,39 @@
 /**
  * Text widths for vega's headless layout. Without a canvas vega guesses 0.8 × font size per
  * character, which overestimates and spreads panels apart; here the widths come from the advance
- * widths of the font resvg draws with (DejaVu Sans, regular and bold, read from the TTF's cmap and
- * hmtx tables), with a per-character guess where the font is not installed.
+ * widths of the font resvg draws with (DejaVu Sans, regular and bold, read with opentype.js), with
+ * a per-character guess where the font is not installed.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import opentype from 'opentype.js';
 import * as vega from 'vega';
 
 const FONT_DIRS = ['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts/dejavu', '/usr/share/fonts/TTF', '/usr/local/share/fonts', '/Library/Fonts'];
 
-/** Advance widths in em of the characters of one font (BMP only). */
+/** Advance widths in em of the characters of one font. */
 export interface FontWidths {
   advance(codePoint: number): number;
 }
 
-/** Parses a TrueType font's head, hhea, hmtx and a format-4 cmap. */
-export function parseTtfWidths(buf: Buffer): FontWidths {
-  const tables = new Map<string, number>();
-  const numTables = buf.readUInt16BE(4);
-  for (let i = 0; i < numTables; i++) tables.set(buf.toString('latin1', 12 + 16 * i, 16 + 16 * i), buf.readUInt32BE(20 + 16 * i));
-  const at = (tag: string): number => {
-    const o = tables.get(tag);
-    if (o === undefined) throw new Error(`font has no ${tag} table`);
-    return o;
-  };
-  const unitsPerEm = buf.readUInt16BE(at('head') + 18);
-  const nMetrics = buf.readUInt16BE(at('hhea') + 34);
-  const hmtx = at('hmtx');
-  const cmap = at('cmap');
-  let sub = -1;
-  for (let i = 0; i < buf.readUInt16BE(cmap + 2); i++) {
-    const rec = cmap + 4 + 8 * i;
-    const platform = buf.readUInt16BE(rec), encoding = buf.readUInt16BE(rec + 2);
-    const off = cmap + buf.readUInt32BE(rec + 4);
-    if (buf.readUInt16BE(off) === 4 && (platform === 0 || (platform === 3 && encoding === 1))) sub = off;
-  }
-  if (sub < 0) throw new Error('font has no format-4 cmap');
-  const segs = buf.readUInt16BE(sub + 6) / 2;
-  const ends = sub + 14, starts = ends + 2 * segs + 2, deltas = starts + 2 * segs, ranges = deltas + 2 * segs;
-  const glyph = (c: number): number => {
-    for (let i = 0; i < segs; i++) {
-      if (buf.readUInt16BE(ends + 2 * i) < c) continue;
-      const start = buf.readUInt16BE(starts + 2 * i);
-      if (start > c) return 0;
-      const delta = buf.readUInt16BE(deltas + 2 * i), range = buf.readUInt16BE(ranges + 2 * i);
-      if (range === 0) return (c + delta) & 0xffff;
-      const g = buf.readUInt16BE(ranges + 2 * i + range + 2 * (c - start));
-      return g === 0 ? 0 : (g + delta) & 0xffff;
-    }
-    return 0;
-  };
-  const cache = new Map<number, number>();
-  return {
-    advance(c: number): number {
-      let w = cache.get(c);
-      if (w === undefined) {
-        const g = c > 0xffff ? 0 : Math.min(glyph(c), nMetrics - 1);
-        w = buf.readUInt16BE(hmtx + 4 * g) / unitsPerEm;
-        cache.set(c, w);
-      }
-      return w;
-    },
-  };
-}
-
+/** The font's advance widths (opentype.js reads the TrueType tables; no shaping is needed here). */
 function load(file: string): FontWidths | null {
   for (const dir of FONT_DIRS) {
     const path = `${dir}/${file}`;
     if (!existsSync(path)) continue;
     try {
-      return parseTtfWidths(readFileSync(path));
+      const buf = readFileSync(path);
+      const font = opentype.parse(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+      const cache = new Map<number, number>();
+      return {
+        advance(c: number): number {
+          let w = cache.get(c);
+          if (w === undefined) {
+            w = (font.charToGlyph(String.fromCodePoint(c)).advanceWidth ?? 0) / font.unitsPerEm;
+            cache.set(c, w);
+          }
+          return w;
+        },
+      };
     } catch {
       return null;
     }
