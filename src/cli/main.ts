@@ -5,6 +5,7 @@ import { animateCommand } from './animate.js';
 import { demoCommand } from './demo.js';
 import { plotCommand } from './plot.js';
 import { exportCommand, runsCommand } from './runs.js';
+import { serveCommand } from './serve.js';
 import { sweepCommand } from './sweep.js';
 import { toyCommand } from './toy.js';
 import { trainCommand } from './train.js';
@@ -22,6 +23,7 @@ program.addCommand(runsCommand());
 program.addCommand(exportCommand());
 program.addCommand(plotCommand());
 program.addCommand(animateCommand());
+program.addCommand(serveCommand());
 for (const c of program.commands) {
   c.exitOverride();
   for (const s of c.commands) s.exitOverride();

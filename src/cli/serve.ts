@@ -1,0 +1,65 @@
+/** `sbptt serve`: the web dashboard over the run store (read-only), on 127.0.0.1 by default. */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { defaultStorePath, RunStore } from '../runs/store.js';
+
+export const DEFAULT_PORT = 8080;
+
+function parsePort(text: string): number {
+  const n = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 0 && n <= 65535)) throw new Error(`--port: got "${text}", expected an integer from 0 to 65535 (0: any free port)`);
+  return n;
+}
+
+function parseHost(text: string): string {
+  if (!/^[A-Za-z0-9.:\-[\]]{1,253}$/.test(text)) throw new Error(`--host: got "${text}", expected a host name or IP address, e.g. 127.0.0.1`);
+  return text.replace(/^\[(.*)\]$/, '$1');
+}
+
+interface ServeFlags {
+  store?: string;
+  host: string;
+  port: string;
+  bundle?: string;
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('serve the web dashboard: sweeps and runs with live progress, comparison figures, curves, rollouts, the toy')
+    .option('--store <file>', 'run store (default $SBPTT_STORE or ./sbptt.sqlite)')
+    .option('--host <address>', 'address to bind (other machines can reach the store if it is not a loopback address)', '127.0.0.1')
+    .option('--port <n>', `port (0: any free port)`, String(DEFAULT_PORT))
+    .option('--bundle <dir>', 'folder of the built page (default dist/web; built when missing or older than its sources)')
+    .action(async (o: ServeFlags) => {
+      const host = parseHost(o.host);
+      const port = parsePort(o.port);
+      const path = defaultStorePath(o.store);
+      // Opening a missing file would create an empty store: say what is wrong instead.
+      if (!existsSync(path)) throw new Error(`no run store at ${path} (give --store <file> or set $SBPTT_STORE; \`sbptt train\` or \`sbptt sweep\` create one)`);
+      const say = (line: string): boolean => process.stdout.write(line + '\n');
+      const { defaultBundleDir, ensureBundle } = await import('../web/build.js');
+      const { createDashboardServer, isLoopbackHost, listen } = await import('../web/server/server.js');
+      const bundleDir = o.bundle === undefined ? defaultBundleDir() : resolve(o.bundle);
+      await ensureBundle(bundleDir, say);
+      const store = RunStore.open(path);
+      const loopbackOnly = isLoopbackHost(host);
+      const server = createDashboardServer({ store, bundleDir, loopbackOnly });
+      let url: string;
+      try {
+        url = await listen(server, host, port);
+      } catch (e) {
+        store.close();
+        throw e;
+      }
+      if (!loopbackOnly) process.stderr.write(`sbptt serve: warning: bound to ${host}; anyone who can reach this address can read the run store\n`);
+      say(`stable-bptt dashboard: ${url}  (store ${path}; Ctrl-C stops it)`);
+      const stop = (): void => {
+        server.close();
+        server.closeAllConnections();
+        store.close();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

@@ -1,0 +1,32 @@
+/** The dashboard page: the top bar's links and the routes. */
+import { homePage } from './pages/home.js';
+import { runPage } from './pages/run.js';
+import { sweepPage } from './pages/sweep.js';
+import { toyPage } from './pages/toy.js';
+import { notFoundPage, startRouter, type Route } from './router.js';
+
+function decode(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}
+
+const routes: Route[] = [
+  [/^\/$/, (root) => homePage(root)],
+  [
+    /^\/sweeps\/(.+)$/,
+    (root, [name]) => {
+      const sweep = decode(name!);
+      return sweep === null ? notFoundPage(root, 'Sweep not found: the address is malformed.') : sweepPage(root, sweep);
+    },
+  ],
+  [
+    /^\/runs\/([^/]+)$/,
+    (root, [id]) => (/^[1-9][0-9]{0,14}$/.test(id!) ? runPage(root, Number(id)) : notFoundPage(root, `Run ${decode(id!) ?? id} not found: a run id is a positive integer.`)),
+  ],
+  [/^\/toy$/, (root) => toyPage(root)],
+];
+
+startRouter(document.getElementById('app')!, routes);

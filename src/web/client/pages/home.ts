@@ -1,0 +1,66 @@
+/** The start page: every sweep with its progress, then the runs outside sweeps; live. */
+import { PROBLEMS } from '../../../physics/index.js';
+import type { StoredRun, SweepSummary } from '../../api-types.js';
+import { api, poll } from '../api.js';
+import { duration, fill, h, link, modeLetter, progress, runHref, statusBadge, sweepHref, table, when } from '../dom.js';
+import type { Page } from '../router.js';
+
+const problemTitle = (name: string): string => PROBLEMS[name]?.title ?? name;
+
+function countsCell(s: SweepSummary): HTMLElement {
+  const parts = Object.entries(s.counts)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => h('span', { class: 'count' }, statusBadge(status), ` ${n}`));
+  return h('span', { class: 'counts' }, ...parts);
+}
+
+function sweepsTable(sweeps: readonly SweepSummary[]): HTMLElement {
+  if (sweeps.length === 0) return h('p', { class: 'empty' }, 'No sweeps in this store yet. Start one with ', h('code', {}, 'sbptt sweep cartpole'), '; it appears here while it runs.');
+  return table(
+    ['sweep', 'problem', 'runs', 'status', 'epochs'],
+    sweeps.map((s) => [
+      h('a', { href: sweepHref(s.sweep), class: 'strong', 'data-sweep': s.sweep }, s.sweep),
+      problemTitle(s.problem),
+      s.runs,
+      countsCell(s),
+      progress(s.epochsDone, s.epochsTotal, `${s.epochsDone} / ${s.epochsTotal}`),
+    ]),
+  );
+}
+
+function runsTable(runs: readonly StoredRun[]): HTMLElement {
+  if (runs.length === 0) return h('p', { class: 'empty' }, 'No runs outside sweeps. ', h('code', {}, 'sbptt train cartpole'), ' records one.');
+  return table(
+    ['run', 'problem', 'mode', 'clip', 'status', 'epochs', 'train time', 'created'],
+    [...runs].reverse().map((r) => [
+      link(runHref(r.id), `#${r.id}`),
+      problemTitle(r.problem),
+      modeLetter(r),
+      r.config.clip,
+      statusBadge(r.status),
+      progress(r.epochsDone, r.config.epochs),
+      duration(r.trainSeconds),
+      when(r.createdAt),
+    ]),
+  );
+}
+
+export function homePage(root: HTMLElement): Page {
+  const sweeps = h('div', { class: 'card-body', id: 'sweeps' }, h('p', { class: 'muted' }, 'loading …'));
+  const runs = h('div', { class: 'card-body', id: 'single-runs' });
+  const totals = h('span', { class: 'muted' });
+  fill(
+    root,
+    h('div', { class: 'page-head' }, h('h1', {}, 'Sweeps'), totals),
+    h('section', { class: 'card' }, sweeps),
+    h('section', { class: 'card' }, h('h2', {}, 'Runs outside sweeps'), runs),
+  );
+  const stop = poll(async () => {
+    const [s, all] = await Promise.all([api.sweeps(), api.runs()]);
+    const active = all.filter((r) => r.status === 'running').length;
+    totals.textContent = `${all.length} runs · ${active} running · ${s.length} sweeps`;
+    fill(sweeps, sweepsTable(s));
+    fill(runs, runsTable(all.filter((r) => r.sweep === null)));
+  });
+  return { dispose: stop };
+}

@@ -1,0 +1,148 @@
+/**
+ * A run: its configuration and status, its curves (test and train loss, update size, cosine
+ * similarity) following it live while it trains, and its trained controller rolled out in the
+ * browser on the run's first test initial states, animated on a canvas.
+ */
+import { getProblem } from '../../../physics/index.js';
+import type { EpochRecord, RunDetail } from '../../api-types.js';
+import { api, ApiError, poll } from '../api.js';
+import { Chart, runCurvesSpec } from '../charts.js';
+import { duration, fill, h, modeLetter, sci, statusBadge, sweepHref, when } from '../dom.js';
+import { computeRollout, kernelsInUse, RolloutPlayer } from '../rollout.js';
+import { notFoundPage, type Page } from '../router.js';
+
+const SAMPLE_CHOICES = [1, 2, 4, 6, 8];
+
+function facts(run: RunDetail, records: readonly EpochRecord[]): HTMLElement {
+  const c = run.config;
+  const last = records.at(-1);
+  const settings = Object.entries(c.settings).map(([k, v]) => `${k} ${String(v)}`).join(', ');
+  const rows: [string, Node | string][] = [
+    ['problem', getProblem(run.problem).title],
+    ['mode', `${modeLetter(run)} (${c.schedule ?? c.mode})`],
+    ['optimizer', `${c.optimizer}, lr ${c.lr}`],
+    ['clipping', c.clip === 'NONE' ? 'none' : `${c.clip} ${c.clipValue}`],
+    ['data', `${c.trainSize} train / ${c.testSize} test states (${c.dataset}), batch ${c.batch}, seed ${c.seed}`],
+    ['settings', settings],
+    ['epochs', `${run.epochsDone} of ${c.epochs}`],
+    ['test loss', last ? sci(last.testLoss) : '–'],
+    ['train time', duration(run.trainSeconds)],
+    ['created', `${when(run.createdAt)}${run.finishedAt ? ` · finished ${when(run.finishedAt)}` : ''}`],
+    ['sweep', run.sweep === null ? '–' : h('a', { href: sweepHref(run.sweep) }, run.sweep)],
+  ];
+  if (run.reason) rows.push(['reason', run.reason]);
+  return h('dl', { class: 'facts' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+}
+
+export function runPage(root: HTMLElement, id: number): Page {
+  let run: RunDetail | null = null;
+  let records: EpochRecord[] = [];
+  let player: RolloutPlayer | null = null;
+  let samples = 4;
+  let smooth = 1;
+  let rolloutShown = false;
+
+  const status = h('span', {});
+  const factsBox = h('div', { class: 'card-body' });
+  const chartBox = h('div', { class: 'chart', id: 'run-curves' }, h('p', { class: 'muted' }, 'loading …'));
+  const chart = new Chart(chartBox);
+  const rolloutBox = h('div', { class: 'rollout', id: 'rollout' });
+  const rolloutInfo = h('span', { class: 'muted small' });
+  const smoothSelect = h('select', { 'aria-label': 'smoothing' }, ...[1, 10, 30].map((w) => h('option', { value: w }, w === 1 ? 'raw' : `${w}-epoch average`)));
+  smoothSelect.addEventListener('change', () => ((smooth = Number(smoothSelect.value)), drawCurves()));
+  const sampleSelect = h('select', { 'aria-label': 'test states' }, ...SAMPLE_CHOICES.map((n) => h('option', { value: n, selected: n === samples }, `${n} test state${n > 1 ? 's' : ''}`)));
+  sampleSelect.addEventListener('change', () => ((samples = Number(sampleSelect.value)), void showRollout()));
+
+  fill(
+    root,
+    h('div', { class: 'page-head' }, h('div', {}, h('div', { class: 'crumbs' }, h('a', { href: '#/' }, 'Sweeps'), ' / run'), h('h1', {}, `Run ${id} `, status))),
+    h('section', { class: 'card' }, h('h2', {}, 'Configuration'), factsBox),
+    h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', {}, 'Curves'), h('label', { class: 'inline' }, 'smoothing ', smoothSelect)), chartBox),
+    h(
+      'section',
+      { class: 'card' },
+      h('div', { class: 'card-head' }, h('h2', {}, 'Rollout of the trained controller'), h('label', { class: 'inline' }, sampleSelect)),
+      h('p', { class: 'muted small' }, 'Simulated here in the browser from the stored weights, on the run\u2019s first test initial states.'),
+      rolloutBox,
+      rolloutInfo,
+    ),
+  );
+
+  function drawCurves(): void {
+    if (records.length === 0) return chart.message(run?.status === 'queued' ? 'Queued: no epochs yet.' : 'No epochs stored yet.');
+    chart.show(runCurvesSpec(records, smooth)).catch((e: Error) => chart.message(`cannot draw the curves: ${e.message}`));
+  }
+
+  async function showRollout(): Promise<void> {
+    if (!run) return;
+    player?.dispose();
+    player = null;
+    if (!run.hasController) {
+      const why = run.status === 'failed' ? 'The run failed before storing a trained controller.' : `No trained controller yet (status ${run.status}); it appears when the run finishes.`;
+      return fill(rolloutBox, h('p', { class: 'muted' }, why));
+    }
+    fill(rolloutBox, h('p', { class: 'muted' }, 'simulating …'));
+    try {
+      const [json, x0] = await Promise.all([api.controller(id), api.initialStates(id, Math.min(samples, run.config.testSize))]);
+      const { rollout, loss, ms } = computeRollout(json, x0);
+      const canvas = h('canvas', { id: 'rollout-canvas', class: 'rollout-canvas' });
+      const button = h('button', { type: 'button', class: 'btn' }, 'Pause');
+      const slider = h('input', { type: 'range', min: 0, value: 0, class: 'scrub', 'aria-label': 'frame' });
+      const p = new RolloutPlayer(canvas, rollout, `run ${id} · ${run.problem} · ${modeLetter(run)}`, Math.min(760, rolloutBox.clientWidth || 720), (i) => {
+        slider.value = String(i);
+      });
+      slider.max = String(p.steps.length - 1);
+      slider.addEventListener('input', () => (p.pause(), (button.textContent = 'Play'), p.seek(Number(slider.value))));
+      button.addEventListener('click', () => {
+        if (p.isPlaying) p.pause();
+        else p.play();
+        button.textContent = p.isPlaying ? 'Pause' : 'Play';
+      });
+      player = p;
+      fill(rolloutBox, canvas, h('div', { class: 'player' }, button, slider));
+      rolloutInfo.dataset.loss = String(loss);
+      fill(rolloutInfo, `${rollout.samples} samples × ${rollout.steps} steps simulated in ${ms.toFixed(0)} ms (${kernelsInUse()}) · rollout loss ${sci(loss)}`);
+      p.play();
+    } catch (e) {
+      fill(rolloutBox, h('p', { class: 'error' }, `cannot roll out the controller: ${(e as Error).message}`));
+    }
+  }
+
+  const stop = poll(async () => {
+    let next: RunDetail;
+    try {
+      next = await api.run(id);
+    } catch (e) {
+      if (e instanceof ApiError && (e.status === 404 || e.status === 400)) {
+        stop();
+        notFoundPage(root, `Run ${id} not found.`, 'The run store has no run with this id.');
+        return;
+      }
+      throw e;
+    }
+    const first = run === null;
+    const changed = first || next.epochsDone !== run!.epochsDone || next.status !== run!.status;
+    run = next;
+    if (first) document.title = `run ${id} · stable-bptt`;
+    if (changed) {
+      fill(status, statusBadge(run.status));
+      records = await api.records(id);
+      fill(factsBox, facts(run, records));
+      drawCurves();
+    }
+    if (!rolloutShown) {
+      // With a controller once; without one, the message saying why (until one arrives).
+      rolloutShown = run.hasController;
+      await showRollout();
+    }
+    // A finished run changes no more.
+    if (run.status !== 'queued' && run.status !== 'running') stop();
+  });
+  return {
+    dispose: () => {
+      stop();
+      chart.dispose();
+      player?.dispose();
+    },
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * A sweep: the paper-style comparison per complexity (sweepFigureSpec, the spec `sbptt plot`
+ * draws) with the mode and clipping series toggleable, and its runs; both follow the sweep live.
+ */
+import { complexityLabel, complexityOf, complexityValues, CLIP_ORDER, finalLosses, labelsPresent, MODE_ORDER, modeLabel, type FigureRun } from '../../../runs/figures/data.js';
+import { SMOOTH_WINDOW } from '../../../runs/figures/smooth.js';
+import { sweepFigureSpec } from '../../../runs/figures/specs.js';
+import { CLIP_DASH, EXTRA_COLORS, MODE_COLORS } from '../../../runs/figures/style.js';
+import { getProblem, type ProblemDefinition } from '../../../physics/index.js';
+import type { StoredRun, SweepCurves } from '../../api-types.js';
+import { api, ApiError, poll } from '../api.js';
+import { Chart } from '../charts.js';
+import { duration, fill, h, link, progress, runHref, sci, statusBadge, table } from '../dom.js';
+import { notFoundPage, type Page } from '../router.js';
+
+type SweepRun = StoredRun & { records: FigureRun['records'] };
+
+function toFigureRuns(c: SweepCurves): SweepRun[] {
+  return c.runs.map(({ curves, ...run }) => ({
+    ...run,
+    records: curves.epoch.map((epoch, i) => ({ epoch, testLoss: curves.testLoss[i]!, gradSize: curves.gradSize[i]! })),
+  }));
+}
+
+function swatch(color: string, dash: readonly number[] = [1, 0]): SVGSVGElement {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('width', '22');
+  svg.setAttribute('height', '10');
+  svg.innerHTML = `<line x1="1" y1="5" x2="21" y2="5" stroke="${color}" stroke-width="2.5" stroke-dasharray="${dash.join(' ')}"/>`;
+  return svg;
+}
+
+export function sweepPage(root: HTMLElement, name: string): Page {
+  const hidden = { modes: new Set<string>(), clips: new Set<string>() };
+  let window = SMOOTH_WINDOW;
+  let problem: ProblemDefinition | null = null;
+  let runs: SweepRun[] = [];
+  let shownKey = '';
+  let curvesKey = '';
+  let curvesAt = 0;
+
+  const title = h('h1', {}, name);
+  const subtitle = h('span', { class: 'muted' });
+  const toggles = h('div', { class: 'toggles' });
+  const chartBox = h('div', { class: 'chart', id: 'comparison' }, h('p', { class: 'muted' }, 'loading …'));
+  const chart = new Chart(chartBox);
+  const runsBox = h('div', { class: 'card-body', id: 'sweep-runs' });
+  const smoothing = h('input', { type: 'number', min: 1, max: 500, step: 1, value: window, class: 'num', 'aria-label': 'smoothing window in epochs' });
+  smoothing.addEventListener('change', () => {
+    const v = Number(smoothing.value);
+    if (Number.isInteger(v) && v >= 1 && v <= 500) (window = v), redraw();
+    else smoothing.value = String(window);
+  });
+  fill(
+    root,
+    h('div', { class: 'page-head' }, h('div', {}, h('div', { class: 'crumbs' }, h('a', { href: '#/' }, 'Sweeps'), ' / sweep'), title), subtitle),
+    h(
+      'section',
+      { class: 'card' },
+      h('div', { class: 'card-head' }, h('h2', {}, 'Test loss per complexity'), h('label', { class: 'inline' }, 'smoothing ', smoothing, ' epochs')),
+      toggles,
+      chartBox,
+    ),
+    h('section', { class: 'card' }, h('h2', {}, 'Runs'), runsBox),
+  );
+
+  function checkbox(kind: 'mode' | 'clip', label: string, set: Set<string>, color: string, dash?: readonly number[]): HTMLElement {
+    const input = h('input', { type: 'checkbox', [`data-${kind}`]: label, checked: !set.has(label) });
+    input.addEventListener('change', () => {
+      if (input.checked) set.delete(label);
+      else set.add(label);
+      redraw();
+    });
+    return h('label', { class: 'toggle' }, input, swatch(color, dash), ` ${label}`);
+  }
+
+  function renderToggles(): void {
+    const modes = labelsPresent(runs, modeLabel, MODE_ORDER);
+    const clips = labelsPresent(runs, (r) => r.config.clip, CLIP_ORDER);
+    let extra = 0;
+    fill(
+      toggles,
+      h('span', { class: 'toggle-group' }, h('span', { class: 'toggle-title' }, 'mode'), ...modes.map((m) => checkbox('mode', m, hidden.modes, MODE_COLORS[m] ?? EXTRA_COLORS[extra++ % EXTRA_COLORS.length]!))),
+      h('span', { class: 'toggle-group' }, h('span', { class: 'toggle-title' }, 'clipping'), ...clips.map((c) => checkbox('clip', c, hidden.clips, '#444', CLIP_DASH[c]))),
+    );
+  }
+
+  function redraw(): void {
+    if (!problem) return;
+    const shown = runs.filter((r) => !hidden.modes.has(modeLabel(r)) && !hidden.clips.has(r.config.clip));
+    chartBox.dataset.series = [...new Set(shown.filter((r) => r.records.length > 0).map((r) => `${modeLabel(r)}/${r.config.clip}`))].sort().join(',');
+    if (!shown.some((r) => r.records.length > 0)) {
+      chart.message(runs.some((r) => r.records.length > 0) ? 'No series selected: tick a mode and a clipping mode.' : 'No epochs stored yet; the curves appear as the runs progress.');
+    } else {
+      // Panels share the card's width (one row of at most 4; quantum adds the update-size panel).
+      const panels = Math.min(4, complexityValues(problem, shown.filter((r) => r.records.length > 0)).length + (problem.name === 'quantum' ? 1 : 0));
+      const panelWidth = Math.max(200, Math.min(420, Math.floor(((chartBox.clientWidth || 1100) - 170) / panels) - 80));
+      chart.show(sweepFigureSpec(problem, shown, { sweep: name, window, panelWidth, panelHeight: 240 })).catch((e: Error) => chart.message(`cannot draw the figure: ${e.message}`));
+    }
+    renderRuns(runs);
+  }
+
+  function renderRuns(list: readonly StoredRun[]): void {
+    if (!problem) return;
+    const p = problem;
+    const finals = new Map(finalLosses(p, runs, window).map((e) => [e.runId, e]));
+    const order = new Map([...finals.keys()].map((id, i) => [id, i]));
+    const sorted = [...list].sort((a, b) => (order.get(a.id) ?? 1e9) - (order.get(b.id) ?? 1e9) || a.id - b.id);
+    fill(
+      runsBox,
+      table(
+        ['run', p.complexity.key, 'mode', 'clip', 'status', 'epochs', `test loss (${window}-epoch avg.)`, 'train time', ''],
+        sorted.map((r) => [
+          link(runHref(r.id), `#${r.id}`),
+          complexityLabel(p, complexityOf(p, { ...r, records: [] })),
+          modeLabel({ ...r, records: [] }),
+          r.config.clip,
+          statusBadge(r.status),
+          progress(r.epochsDone, r.config.epochs),
+          sci(finals.get(r.id)?.finalLoss ?? null),
+          duration(r.trainSeconds),
+          r.reason ? h('span', { class: 'muted small', title: r.reason }, r.reason.split('\n')[0]!.slice(0, 60)) : '',
+        ]),
+      ),
+    );
+  }
+
+  const stop = poll(async () => {
+    let detail;
+    try {
+      detail = await api.sweep(name);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        stop();
+        notFoundPage(root, `Sweep "${name}" not found.`, 'The run store has no sweep of this name (see the list of sweeps).');
+        return;
+      }
+      throw e;
+    }
+    if (!problem) {
+      problem = getProblem(detail.problem);
+      document.title = `${name} · stable-bptt`;
+    }
+    const done = detail.runs.filter((r) => r.status !== 'queued' && r.status !== 'running').length;
+    const epochs = detail.runs.reduce((a, r) => a + r.epochsDone, 0);
+    fill(subtitle, `${problem.title} · ${detail.runs.length} runs · ${done} finished · ${epochs} epochs stored`);
+    const statusKey = detail.runs.map((r) => `${r.id}:${r.status}`).join();
+    const key = `${statusKey}|${epochs}`;
+    // Curves are refetched when the sweep changed: at once for a status change, else every 5 s.
+    if (key !== shownKey && (statusKey !== curvesKey || Date.now() - curvesAt > 5000)) {
+      runs = toFigureRuns(await api.curves(name));
+      shownKey = key;
+      curvesKey = statusKey;
+      curvesAt = Date.now();
+      renderToggles();
+      redraw();
+    } else renderRuns(detail.runs);
+  });
+  return {
+    dispose: () => {
+      stop();
+      chart.dispose();
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The dashboard's HTTP server (node:http): GET and HEAD only; "/api/…" answers JSON from the run
+ * store (server/api.ts), every other path a file of the built page (server/static.ts) or the
+ * 404 page. Bound to loopback, it also refuses Host headers naming other machines (a web page
+ * elsewhere cannot reach the store by DNS rebinding).
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RunStore } from '../../runs/store.js';
+import { answerApi } from './api.js';
+import { HttpError, parseTarget } from './params.js';
+import { errorPage, resolveStatic } from './static.js';
+
+export interface DashboardOptions {
+  store: RunStore;
+  /** The built page (build.ts): index.html, app.js, style.css. */
+  bundleDir: string;
+  /** Accept only Host headers naming this machine (set when bound to a loopback address). */
+  loopbackOnly?: boolean;
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_NAMES.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The host name of a Host header ("127.0.0.1:8080" → "127.0.0.1", "[::1]:80" → "[::1]"). */
+function hostName(header: string): string {
+  const m = /^(\[[^\]]*\]|[^:]*)(?::\d+)?$/.exec(header.trim());
+  return m ? m[1]! : header;
+}
+
+const COMMON_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+/** vega compiles its expressions with Function (unsafe-eval); the engine compiles WebAssembly. */
+const CSP =
+  "default-src 'self'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
+  "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
+function send(res: ServerResponse, head: boolean, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
+  const data = typeof body === 'string' ? Buffer.from(body) : body;
+  res.writeHead(status, { ...COMMON_HEADERS, 'Content-Type': type, 'Content-Length': String(data.length), ...extra });
+  res.end(head ? undefined : data);
+}
+
+function sendError(res: ServerResponse, head: boolean, api: boolean, status: number, message: string): void {
+  const extra: Record<string, string> = { 'Cache-Control': 'no-store' };
+  if (status === 405) extra.Allow = 'GET, HEAD';
+  if (api) return send(res, head, status, 'application/json; charset=utf-8', JSON.stringify({ error: message }), extra);
+  const title = status === 404 ? 'Page not found' : status === 405 ? 'Method not allowed' : status === 403 ? 'Forbidden' : 'Bad request';
+  send(res, head, status, 'text/html; charset=utf-8', errorPage(status, title, message), { ...extra, 'Content-Security-Policy': CSP });
+}
+
+function handle(opts: DashboardOptions, req: IncomingMessage, res: ServerResponse): void {
+  const raw = req.url ?? '/';
+  const api = raw === '/api' || raw.startsWith('/api/') || raw.startsWith('/api?');
+  const head = req.method === 'HEAD';
+  try {
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `method ${req.method} not allowed; the dashboard is read-only (GET, HEAD)`);
+    if (opts.loopbackOnly && !isLoopbackHost(hostName(req.headers.host ?? ''))) {
+      throw new HttpError(403, 'this dashboard answers only requests addressed to localhost');
+    }
+    const { segments, query } = parseTarget(raw);
+    if (segments[0] === 'api') {
+      const body = JSON.stringify(answerApi(opts.store, segments.slice(1), query));
+      return send(res, head, 200, 'application/json; charset=utf-8', body, { 'Cache-Control': 'no-store' });
+    }
+    const file = resolveStatic(opts.bundleDir, segments);
+    if (!file) throw new HttpError(404, `there is no page at ${raw.split('?')[0]}`);
+    const extra: Record<string, string> = { 'Cache-Control': 'no-cache' };
+    if (file.type.startsWith('text/html')) extra['Content-Security-Policy'] = CSP;
+    send(res, head, 200, file.type, readFileSync(file.path), extra);
+  } catch (e) {
+    if (e instanceof HttpError) return sendError(res, head, api, e.status, e.message);
+    process.stderr.write(`sbptt serve: ${req.method} ${raw}: ${(e as Error).stack ?? String(e)}\n`);
+    send(res, head, 500, 'application/json; charset=utf-8', JSON.stringify({ error: `internal error: ${(e as Error).message}` }));
+  }
+}
+
+export function createDashboardServer(opts: DashboardOptions): Server {
+  const server = createServer((req, res) => handle(opts, req, res));
+  // Bounded waits: a slow or idle client cannot hold a connection open for long.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+  return server;
+}
+
+/** Starts listening; resolves with the page's URL (port 0 = a free port). */
+export function listen(server: Server, host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException): void => {
+      const why = e.code === 'EADDRINUSE' ? `port ${port} is in use (give another with --port)` : e.code === 'EADDRNOTAVAIL' ? `${host} is not an address of this machine` : e.message;
+      reject(new Error(`cannot listen on ${host}:${port}: ${why}`));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const a = server.address() as AddressInfo;
+      const shown = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+      resolve(`http://${shown}:${a.port}/`);
+    });
+  });
+}
