@@ -1,10 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gradcheck, registerKernel, Rng, runKernel, Tensor, type Kernel } from '../src/engine/index.js';
+import type { Adjoints } from '../src/nn/controller.js';
 import { Cnn } from '../src/nn/cnn.js';
-import { windowBackwardInput, windowForward, windowParamGrad } from '../src/nn/conv.js';
+import { StridedConv3, transpose } from '../src/nn/conv.js';
+import { createHeapKernels, HEAP_START, heapModuleBytes } from '../src/nn/heap-kernels.js';
+import { HeapRegions } from '../src/nn/heap-regions.js';
 import { tanh as fastTanh } from '../src/nn/tanh.js';
-import { denseBackwardInput, denseForward, denseParamGrad } from '../src/nn/dense.js';
+import { Dense1 } from '../src/nn/dense1.js';
 import { applyController } from '../src/nn/kernel.js';
 import { maxAbs, maxAbsDiff } from './helpers/reference.js';
 
@@ -79,86 +82,125 @@ for (const { nx, w, rows } of shapes) {
   });
 }
 
-interface WindowAttrs {
+interface ConvAttrs {
   n: number;
-  T: number;
-  rowStride: number;
-  posStride: number;
-  nIn: number;
-  nOut: number;
-  tanh: boolean;
+  L: number;
+  C: number;
+  F: number;
+  simd: boolean;
 }
 
-/** One window layer alone (conv.ts) as a kernel of (x [n][rowStride], θ = [W | b]). */
-const windowLayer: Kernel<WindowAttrs> = registerKernel<WindowAttrs>({
-  name: 'TestCnnWindowLayer',
-  forward: ([x, th], a) => {
-    const y = new Float64Array(a.n * a.T * a.nOut);
-    windowForward(x!.data, 0, a.rowStride, a.n, a.T, a.posStride, a.nIn, th!.data, 0, th!.data, a.nIn * a.nOut, a.nOut, y, 0, a.tanh);
-    return { data: y, shape: [a.n * a.T, a.nOut] };
-  },
-  vjp: (g, [x, th], y, a) => {
-    const pre = g.map((v, i) => (a.tanh ? v * (1 - y.data[i]! * y.data[i]!) : v));
-    const xBar = new Float64Array(x!.size);
-    windowBackwardInput(pre, 0, a.n, a.T, a.nOut, th!.data, 0, a.nIn, xBar, 0, a.rowStride, a.posStride);
-    const thBar = new Float64Array(th!.size);
-    windowParamGrad(x!.data, 0, a.rowStride, a.n, a.T, a.posStride, a.nIn, pre, 0, a.nOut, thBar, 0, thBar, a.nIn * a.nOut);
+/**
+ * One convolution layer alone (conv.ts) on a fresh heap, with the spares its SIMD kernels need:
+ * y = tanh(conv(x; W, b)); from the output cotangent g (when given) xBar and θBar = [dW | db].
+ */
+function runConv(a: ConvAttrs, x: Float64Array, th: Float64Array, g: Float64Array | null): { y: Float64Array; xBar: Float64Array; thBar: Float64Array } {
+  const conv = new StridedConv3(a.L, a.C, a.F);
+  const k = createHeapKernels(a.simd ? 'auto' : 'js');
+  const K = conv.window, V = a.n * conv.T + 1;
+  let top = HEAP_START;
+  const take = (len: number): number => ((top += len + 4), top - len - 4);
+  const p = { x: take(x.length), th: take(th.length), c: take(V * K), y: take(V * a.F), wT: take(K * a.F), zeros: take(Math.max(K, a.L * a.C)), g: take(V * a.F), dc: take(V * K), xBar: take(x.length), dW: take((K + 3) * a.F), db: take(a.F) };
+  k.ensure(top);
+  k.heap.set(x, p.x);
+  k.heap.set(th, p.th);
+  conv.im2col(k, p.x, a.n, p.c);
+  conv.forward(k, p.c, a.n, p.th, p.th + K * a.F, p.y);
+  const y = k.heap.slice(p.y, p.y + (V - 1) * a.F);
+  const thBar = new Float64Array(th.length);
+  if (!g) return { y, xBar: new Float64Array(0), thBar };
+  // Through tanh: the layer's backward takes pre-activation cotangents.
+  k.heap.set(g.map((v, i) => v * (1 - y[i]! * y[i]!)), p.g);
+  transpose(th, 0, K, a.F, k.heap, p.wT);
+  conv.backward(k, p.g, a.n, p.wT, p.zeros, p.dc, p.xBar, p.zeros, 0);
+  conv.paramGrad(k, p.c, a.n, p.g, p.dW, p.db);
+  thBar.set(k.heap.subarray(p.dW, p.dW + K * a.F));
+  thBar.set(k.heap.subarray(p.db, p.db + a.F), K * a.F);
+  return { y, xBar: k.heap.slice(p.xBar, p.xBar + x.length), thBar };
+}
+
+/** One convolution layer alone as a kernel of (x [n][L·C], θ = [W | b]). */
+const convLayer: Kernel<ConvAttrs> = registerKernel<ConvAttrs>({
+  name: 'TestCnnConvLayer',
+  forward: ([x, th], a) => ({ data: runConv(a, x!.data, th!.data, null).y, shape: [a.n * Math.floor((a.L - 1) / 2), a.F] }),
+  vjp: (g, [x, th], _y, a) => {
+    const { xBar, thBar } = runConv(a, x!.data, th!.data, g);
     return [xBar, thBar];
   },
 });
 
-/** The CNN's last layer alone (dense.ts with one output, linear). */
-const denseLayer: Kernel<{ n: number; nIn: number }> = registerKernel<{ n: number; nIn: number }>({
+/** The CNN's last layer alone (dense1.ts, linear) on a fresh heap: y = x·W + b; from g, xBar and θBar = [dW | db]. */
+function runDense1(n: number, nIn: number, simd: boolean, x: Float64Array, th: Float64Array, g: Float64Array | null) {
+  const dense = new Dense1(nIn);
+  const k = createHeapKernels(simd ? 'auto' : 'js');
+  let top = HEAP_START;
+  const take = (len: number): number => ((top += len + 2), top - len - 2);
+  const p = { x: take(x.length), w: take(nIn), w2: take(2 * nIn), b2: take(2), y2: take(2 * n), c2: take(2 * n), zeros: take(nIn), xBar: take(x.length), acc: take(2 * nIn) };
+  k.ensure(top);
+  k.heap.set(x, p.x);
+  k.heap.set(th.subarray(0, nIn), p.w);
+  th.subarray(0, nIn).forEach((v, i) => (k.heap[p.w2 + 2 * i] = v));
+  k.heap[p.b2] = th[nIn]!;
+  const y = new Float64Array(n);
+  dense.forward(k, p.x, n, p.w2, p.b2, p.y2, y, 0);
+  if (!g) return { y, xBar: new Float64Array(0), thBar: new Float64Array(0) };
+  k.heap.set(g, p.c2);
+  dense.backward(k, p.c2, n, p.w, p.zeros, 0, p.xBar);
+  dense.paramGrad(k, p.c2, n, p.x, p.acc);
+  const thBar = new Float64Array(nIn + 1);
+  thBar.set(k.heap.subarray(p.acc, p.acc + nIn));
+  thBar[nIn] = g.reduce((a, v) => a + v, 0);
+  return { y, xBar: k.heap.slice(p.xBar, p.xBar + x.length), thBar };
+}
+
+const denseLayer: Kernel<{ n: number; nIn: number; simd: boolean }> = registerKernel<{ n: number; nIn: number; simd: boolean }>({
   name: 'TestCnnDenseLayer',
-  forward: ([x, th], { n, nIn }) => {
-    const y = new Float64Array(n);
-    denseForward(x!.data, 0, n, nIn, th!.data, 0, th!.data, nIn, 1, y, 0, false);
-    return { data: y, shape: [n, 1] };
-  },
-  vjp: (g, [x, th], _y, { n, nIn }) => {
-    const xBar = new Float64Array(x!.size);
-    denseBackwardInput(g, 0, n, 1, th!.data, 0, nIn, xBar, 0, false);
-    const thBar = new Float64Array(th!.size);
-    denseParamGrad(x!.data, 0, n, nIn, g, 0, 1, thBar, 0, thBar, nIn);
+  forward: ([x, th], a) => ({ data: runDense1(a.n, a.nIn, a.simd, x!.data, th!.data, null).y, shape: [a.n, 1] }),
+  vjp: (g, [x, th], _y, a) => {
+    const { xBar, thBar } = runDense1(a.n, a.nIn, a.simd, x!.data, th!.data, g);
     return [xBar, thBar];
   },
 });
 
-function checkWindowLayer(a: WindowAttrs, seed: number): number {
-  const rng = new Rng(seed);
-  const x = new Tensor(rand(a.n * a.rowStride, rng), [a.n, a.rowStride]);
-  const th = new Tensor(rand(a.nIn * a.nOut + a.nOut, rng, 0.5), [a.nIn * a.nOut + a.nOut]);
-  return gradcheck((x, t) => runKernel(windowLayer, [x, t], a), [x, th]).maxRelError;
+function checkConvLayer(a: Omit<ConvAttrs, 'simd'>, seed: number): number {
+  let worst = 0;
+  // The SIMD kernels take even column counts (F, 3C) only; the CNN keeps odd widths on plain JS.
+  for (const simd of a.F % 2 === 0 && a.C % 2 === 0 ? [false, true] : [false]) {
+    const rng = new Rng(seed);
+    const x = new Tensor(rand(a.n * a.L * a.C, rng), [a.n, a.L * a.C]);
+    const th = new Tensor(rand(3 * a.C * a.F + a.F, rng, 0.5), [3 * a.C * a.F + a.F]);
+    worst = Math.max(worst, gradcheck((x, t) => runKernel(convLayer, [x, t], { ...a, simd }), [x, th]).maxRelError);
+  }
+  return worst;
 }
 
-test('Conv2D layer alone (3×2 kernel, stride 2) passes gradcheck, across weight-gradient tiles', () => {
-  for (const [nx, w, n] of [[8, 4, 3], [16, 5, 11], [13, 3, 2]] as const) {
-    const T = Math.floor((nx - 3) / 2) + 1;
-    const err = checkWindowLayer({ n, T, rowStride: 2 * nx, posStride: 4, nIn: 6, nOut: w, tanh: true }, nx);
+test('Conv2D layer alone (3×2 kernel, stride 2, odd and even Nx) passes gradcheck', () => {
+  for (const [nx, w, n] of [[8, 4, 3], [16, 5, 11], [13, 3, 2], [12, 6, 5]] as const) {
+    const err = checkConvLayer({ n, L: nx, C: 2, F: w }, nx);
     assert.ok(err <= 1e-6, `Nx ${nx}: relative error ${err}`);
   }
 });
 
 test('Conv1D layer alone (kernel 3, stride 2, overlapping windows) passes gradcheck', () => {
-  for (const [H1, w, n] of [[3, 4, 2], [7, 5, 5], [8, 3, 30]] as const) {
-    const T = Math.floor((H1 - 3) / 2) + 1;
-    const err = checkWindowLayer({ n, T, rowStride: H1 * w, posStride: 2 * w, nIn: 3 * w, nOut: w, tanh: true }, H1);
+  for (const [H1, w, n] of [[3, 4, 2], [7, 5, 5], [8, 3, 30], [9, 6, 7]] as const) {
+    const err = checkConvLayer({ n, L: H1, C: w, F: w }, H1);
     assert.ok(err <= 1e-6, `H1 ${H1}: relative error ${err}`);
   }
 });
 
 test('Dense(1) layer alone passes gradcheck', () => {
-  const rng = new Rng(4);
-  const n = 5, nIn = 14;
-  const x = new Tensor(rand(n * nIn, rng), [n, nIn]);
-  const th = new Tensor(rand(nIn + 1, rng), [nIn + 1]);
-  const err = gradcheck((x, t) => runKernel(denseLayer, [x, t], { n, nIn }), [x, th]).maxRelError;
-  assert.ok(err <= 1e-6, `relative error ${err}`);
+  for (const [n, nIn, simd] of [[5, 14, false], [5, 14, true], [4, 7, false]] as const) {
+    const rng = new Rng(4);
+    const x = new Tensor(rand(n * nIn, rng), [n, nIn]);
+    const th = new Tensor(rand(nIn + 1, rng), [nIn + 1]);
+    const err = gradcheck((x, t) => runKernel(denseLayer, [x, t], { n, nIn, simd }), [x, th]).maxRelError;
+    assert.ok(err <= 1e-6, `relative error ${err}`);
+  }
 });
 
-test('CNN backward adds into xBar; param grads accumulate, two adjoint sets in one call equal two calls', () => {
+for (const width of [5, 6]) test(`CNN width ${width}: backward adds into xBar; param grads accumulate, two adjoint sets in one call equal two calls`, () => {
   const rng = new Rng(5);
-  const cnn = new Cnn({ gridPoints: 12, width: 5 });
+  const cnn = new Cnn({ gridPoints: 12, width });
   const theta = paramsOf(cnn, rng);
   const n = 6, S = cnn.inputSize;
   const x = rand(n * S, rng);
@@ -186,6 +228,7 @@ test('CNN backward adds into xBar; param grads accumulate, two adjoint sets in o
   cnn.accumulateParamGrad(acts, [a1], 0, 2, [split]);
   cnn.accumulateParamGrad(acts, [a1], 2, n - 2, [split]);
   assert.ok(maxAbsDiff(split, one) < 1e-14);
+  assert.throws(() => cnn.backward(theta, g1, 0, 4, 3, acts, a1, null, 0), /CNN: rows 4 … 6 of a set of 6/);
 });
 
 test('CNN layout, init and the paper-sized shapes', () => {
@@ -228,4 +271,102 @@ test('the shared fast tanh is within a few ulp of Math.tanh, odd, and saturates'
   assert.ok(worst <= 4 * Number.EPSILON, `max relative error ${worst}`);
   assert.deepEqual([fastTanh(0), fastTanh(25), fastTanh(-Infinity), fastTanh(Infinity)], [0, 1, -1, 1]);
   assert.ok(Number.isNaN(fastTanh(NaN)));
+});
+
+test('WebAssembly SIMD and plain-JS CNN kernels give identical numbers (forward, backward, scaling, gradients)', () => {
+  if (!createHeapKernels('auto').simd) return; // no WebAssembly SIMD here: only the JS kernels run
+  const rng = new Rng(21);
+  for (const [nx, w, rows] of [[32, 60, 8], [12, 4, 5], [16, 6, 37], [9, 2, 3]] as const) {
+    const simd = new Cnn({ gridPoints: nx, width: w }), js = new Cnn({ gridPoints: nx, width: w, kernels: 'js' });
+    const theta = paramsOf(simd, rng);
+    // Large enough inputs that some pre-activations leave tanh's rational range (|x| ≥ 0.625).
+    const x = rand(rows * simd.inputSize, rng, 3);
+    const g = rand(rows, rng), s1 = rand(rows, rng), s2 = rand(rows, rng);
+    const base = rand(rows * simd.inputSize, rng);
+    const run = (cnn: Cnn): Float64Array[] => {
+      const acts = cnn.createActivations(rows), unit = cnn.createAdjoints(rows);
+      const a1 = cnn.createAdjoints(rows), a2 = cnn.createAdjoints(rows);
+      const y = new Float64Array(rows), xBar = Float64Array.from(base);
+      cnn.bindParams(theta);
+      cnn.forward(theta, x, 0, y, 0, 0, rows, acts);
+      cnn.releaseParams();
+      cnn.backward(theta, g, 0, 0, rows, acts, unit, xBar, 0);
+      cnn.scaleAdjoints(unit, s1, 0, 0, rows, a1);
+      cnn.scaleAdjoints(unit, s2, 0, 0, 2, a2);
+      cnn.scaleAdjoints(unit, s2, 2, 2, rows - 2, a2);
+      const g1 = new Float64Array(cnn.paramCount), g2 = new Float64Array(cnn.paramCount);
+      cnn.accumulateParamGrad(acts, [a1, a2], 0, rows, [g1, g2]);
+      return [y, xBar, g1, g2];
+    };
+    const [ys, ...rest] = run(simd);
+    assert.ok(ys!.some((v) => v !== 0));
+    assert.deepEqual([ys, ...rest], run(js), `Nx ${nx}, width ${w}`);
+  }
+});
+
+test('heap tanh (WebAssembly SIMD) equals tanh.ts bit for bit, also outside the rational range', () => {
+  const special = [0, -0, 1e-320, -1e-320, 1e-160, 1e-8, 0.3, 0.6249999999999999, 0.625, 0.7, 1, 5, 19.1, 21.99, 22, 1e300, Infinity, NaN];
+  const rng = new Rng(3);
+  const values = [...special, ...special.map((v) => -v), ...Array.from({ length: 999 }, () => rng.uniform(-2, 2))];
+  for (const kind of ['auto', 'js'] as const) {
+    const k = createHeapKernels(kind);
+    k.ensure(HEAP_START + values.length + 1);
+    k.heap.set(values, HEAP_START + 1);
+    k.tanh(HEAP_START + 1, values.length); // odd start and length
+    const got = Array.from(k.heap.subarray(HEAP_START + 1, HEAP_START + 1 + values.length));
+    assert.deepEqual(got, values.map(fastTanh), kind);
+  }
+});
+
+test('the heap kernels\' module stays under the 4 kB a browser compiles synchronously on its main thread', () => {
+  assert.ok(heapModuleBytes().length <= 4096, `${heapModuleBytes().length} bytes`);
+});
+
+test('heap regions: first fit, reuse of freed ranges, neighbours merged', () => {
+  const r = new HeapRegions(10);
+  const a = r.alloc(4), b = r.alloc(3), c = r.alloc(6);
+  assert.deepEqual([a, b, c, r.top], [10, 14, 18, 24]); // lengths rounded up to even
+  r.release(b, 3);
+  assert.equal(r.alloc(2), 14); // fits the freed range
+  r.release(14, 2);
+  r.release(a, 4);
+  assert.equal(r.alloc(8), 10); // a and b merged
+  r.release(10, 8);
+  r.release(c, 6);
+  assert.equal(r.alloc(14), 10); // all three merged
+  assert.equal(r.alloc(2), 24);
+});
+
+test('lazily scaled adjoints keep their numbers when the source is overwritten, and equal eagerly scaled ones', () => {
+  for (const width of [4, 3]) {
+    const rng = new Rng(31);
+    const cnn = new Cnn({ gridPoints: 10, width });
+    const theta = paramsOf(cnn, rng);
+    const n = 5, x = rand(n * cnn.inputSize, rng);
+    const acts = cnn.createActivations(n);
+    cnn.forward(theta, x, 0, new Float64Array(n), 0, 0, n, acts);
+    const unit = cnn.createAdjoints(n), lazy = cnn.createAdjoints(n), eager = cnn.createAdjoints(n), chained = cnn.createAdjoints(n);
+    const grad = (a: Adjoints, r0 = 0, rows = n): Float64Array => {
+      const g = new Float64Array(cnn.paramCount);
+      cnn.accumulateParamGrad(acts, [a], r0, rows, [g]);
+      return g;
+    };
+    const s = rand(n, rng), t = rand(n, rng);
+    cnn.backward(theta, new Float64Array(n).fill(1), 0, 0, n, acts, unit, null, 0);
+    cnn.scaleAdjoints(unit, s, 0, 0, n, lazy); // whole sets: lazy
+    cnn.scaleAdjoints(unit, s, 0, 0, 3, eager); // in two parts: written out
+    cnn.scaleAdjoints(unit, s, 3, 3, n - 3, eager);
+    const before = grad(lazy);
+    assert.deepEqual(before, grad(eager));
+    cnn.scaleAdjoints(lazy, t, 0, 0, n, chained); // from a lazy set
+    cnn.scaleAdjoints(eager, t, 0, 0, 2, eager); // in place, partly
+    cnn.scaleAdjoints(eager, t, 2, 2, n - 2, eager);
+    assert.deepEqual(grad(chained), grad(eager));
+    cnn.backward(theta, rand(n, rng), 0, 0, n, acts, unit, null, 0); // overwrites the source
+    assert.deepEqual(grad(lazy), before);
+    const kept = [grad(lazy, 0, 1), grad(lazy, 3, 2)];
+    cnn.backward(theta, rand(n, rng), 0, 1, 2, acts, lazy, null, 0); // rows 1, 2 of a lazy set
+    assert.notDeepEqual(grad(lazy), before);
+    assert.deepEqual([grad(lazy, 0, 1), grad(lazy, 3, 2)], kept);
+  }
 });

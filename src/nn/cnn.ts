@@ -19,12 +19,28 @@
  * Init: Glorot-uniform kernels with the kernel size in both fans (Conv2D fan_in 6, fan_out 6w;
  * Conv1D 3w / 3w; Dense H2·w / 1), zero biases; so the CNN starts with a random, non-zero output.
  * For Nx = 32, w = 60: H1 = 15, H2 = 7, 11 701 parameters, 81 420 multiply-adds per row
- * (Conv1D 75 600 of them: see conv.ts for its register-blocked window kernels).
+ * (Conv1D 75 600 of them).
+ *
+ * Implementation: both convolutions run as im2col + dense products (conv.ts) and the Dense layer
+ * as dense1.ts, on a heap of the CNN's own (heap-kernels.ts: WebAssembly SIMD where available and w
+ * is even, else plain JS; both give the same numbers bit for bit). Activations and adjoints live in
+ * that heap too (heap-regions.ts, cnn-adjoints.ts), so no pass copies them in or out: the forward
+ * pass writes its outputs in place, and the backward and weight-gradient passes take the rows in
+ * blocks, each block of stored arrays copied into scratch first (one sequential copy and reads from
+ * cache beat the kernels' scattered reads from memory). The heap only grows; sets go back to it
+ * when garbage-collected, so make them once per shape, as the unroll does.
+ * The adjoints keep each row's own Conv2D gradient (7w numbers) rather than the layer's cotangents
+ * (H1·w). The CNN offers the unroll adjoint scaling (one output; done lazily) and keeping θ resident
+ * for a pass (capabilities.ts).
  */
 import type { Rng } from '../engine/random.js';
 import { layoutParams, paramCount, type Activations, type Adjoints, type Controller, type ParamSpec } from './controller.js';
-import { windowBackwardInput, windowForward, windowParamGrad } from './conv.js';
-import { denseBackwardInput, denseForward, denseParamGrad } from './dense.js';
+import type { AdjointScaling, ParamBinding } from './capabilities.js';
+import { AdjointStore, type CnnAdjoints } from './cnn-adjoints.js';
+import { StridedConv3, transpose, validOut } from './conv.js';
+import { Dense1 } from './dense1.js';
+import { createHeapKernels, HEAP_START, type HeapKernels } from './heap-kernels.js';
+import { HeapRegions } from './heap-regions.js';
 import { glorotUniform } from './init.js';
 
 export interface CnnOptions {
@@ -32,28 +48,45 @@ export interface CnnOptions {
   gridPoints: number;
   /** w: filters of both convolutions (60 in the paper). */
   width: number;
+  /**
+   * 'auto' (default): WebAssembly SIMD kernels where available (and w is even), else plain JS;
+   * 'js': plain JS. Both give the same numbers bit for bit.
+   */
+  kernels?: 'auto' | 'js';
 }
 
+/** Heap indices of a set of activations: input copy x [rows][Nx·2], Conv2D output h1 [rows][H1][w], Conv1D output h2 [rows][H2][w]. */
 interface CnnActivations extends Activations {
-  /** Input copy [rows][Nx·2], Conv2D output h1 [rows][H1][w], Conv1D output h2 [rows][H2][w]. */
-  readonly x: Float64Array;
-  readonly h1: Float64Array;
-  readonly h2: Float64Array;
+  readonly x: number;
+  readonly h1: number;
+  readonly h2: number;
 }
 
-interface CnnAdjoints extends Adjoints {
-  /** Pre-activation cotangents: Conv2D [rows][H1][w], Conv1D [rows][H2][w], Dense output [rows]. */
-  readonly d1: Float64Array;
-  readonly d2: Float64Array;
-  readonly d3: Float64Array;
+/** Rows per block. */
+const BLOCK = 16;
+
+/** Heap indices of θ's parts and of one block's scratch (sized for BLOCK rows, with the spares heap-kernels.ts lists). */
+interface Workspace {
+  /** θ's convolution parts, their transposes, the Dense kernel as a column and as [H2·w][2] next to zeros, its bias [bd, 0]. */
+  readonly k1: number; readonly b1: number; readonly k2: number; readonly b2: number;
+  readonly k1T: number; readonly k2T: number; readonly kd: number; readonly kd2: number; readonly bd2: number;
+  /** Zeros (biases of the backward products, "no tanh" for scaleRows and col2im), ones [2][BLOCK], per-row factors [2][BLOCK]. */
+  readonly zeros: number; readonly ones: number; readonly s: number;
+  /** Windows (Conv1D's + 3 spare numbers), window and position cotangents, the Dense output [BLOCK][2], an input cotangent block. */
+  readonly c1: number; readonly c2: number; readonly dc2: number; readonly d1: number; readonly dc1: number;
+  readonly y2: number; readonly xBar: number;
+  /** A block's Conv2D windows transposed (conv.ts im2colT) and its rows' own gradients [BLOCK][7w] (+ a spare row). */
+  readonly ct: number; readonly g1: number;
+  /**
+   * A block of rows of activations and adjoints, copied here before they are read: one sequential
+   * copy and reads from cache are faster than the kernels' scattered reads from memory.
+   */
+  readonly h1: number; readonly h2: number; readonly g1s: number; readonly d2: number;
+  /** Where the heap's regions (heap-regions.ts) start. */
+  readonly end: number;
 }
 
-/** Output positions of a valid convolution; < 1 when the kernel does not fit. */
-function validOut(size: number, kernel: number, stride: number): number {
-  return size < kernel ? 0 : Math.floor((size - kernel) / stride) + 1;
-}
-
-export class Cnn implements Controller {
+export class Cnn implements Controller, AdjointScaling, ParamBinding {
   readonly inputSize: number;
   readonly outputSize = 1;
   readonly layout: readonly ParamSpec[];
@@ -70,6 +103,20 @@ export class Cnn implements Controller {
   private readonly b2: ParamSpec;
   private readonly kd: ParamSpec;
   private readonly bd: ParamSpec;
+  private readonly conv1: StridedConv3;
+  private readonly conv2: StridedConv3;
+  private readonly dense: Dense1;
+  private readonly kern: HeapKernels;
+  private readonly ws: Workspace;
+  private readonly regions: HeapRegions;
+  /**
+   * Adjoint sets: per row the Conv2D's own kernel and bias gradient g1 [6w + w] (7w numbers: fewer
+   * than the layer's pre-activation cotangents [H1][w] they come from, and all the weight gradient
+   * needs), the Conv1D's and the Dense output's pre-activation cotangents d2 [H2][w] and d3 [1].
+   */
+  private readonly store: AdjointStore;
+  /** θ as bound (bindParams): its parts stay in the heap meanwhile. */
+  private bound: Float64Array | null = null;
 
   constructor(readonly options: CnnOptions) {
     const { gridPoints: nx, width: w } = options;
@@ -99,6 +146,36 @@ export class Cnn implements Controller {
     [this.k1, this.b1, this.k2, this.b2, this.kd, this.bd] = this.layout as [ParamSpec, ParamSpec, ParamSpec, ParamSpec, ParamSpec, ParamSpec];
     this.paramCount = paramCount(this.layout);
     this.macsPerRow = h1 * 6 * w + h2 * 3 * w * w + h2 * w;
+    this.conv1 = new StridedConv3(nx, 2, w);
+    this.conv2 = new StridedConv3(h1, w, w);
+    this.dense = new Dense1(h2 * w);
+    // The SIMD kernels need even column counts: w, 3w, 6 and 2.
+    this.kern = createHeapKernels(options.kernels === 'js' || w % 2 !== 0 ? 'js' : 'auto');
+    this.ws = this.plan();
+    this.regions = new HeapRegions(this.ws.end);
+    this.store = new AdjointStore(this.kern, this.regions, 7 * w, h2 * w, this.ws.zeros, BLOCK);
+  }
+
+  /** Lays out θ's parts and the scratch in the heap. */
+  private plan(): Workspace {
+    const w = this.width, N1 = this.h1Size * w, N2 = this.h2Size * w, v1 = BLOCK * this.h1Size, v2 = BLOCK * this.h2Size;
+    let top = HEAP_START;
+    const take = (len: number): number => {
+      const p = top;
+      top += len + (len & 1); // even: f64x2 pairs never straddle two buffers
+      return p;
+    };
+    const ws = {
+      k1: take(6 * w), b1: take(w), k2: take(3 * w * w), b2: take(w), k1T: take(6 * w), k2T: take(3 * w * w),
+      kd: take(N2), kd2: take(2 * N2), bd2: take(2), zeros: take(Math.max(7 * w, N2, this.inputSize)), ones: take(2 * BLOCK), s: take(2 * BLOCK),
+      c1: take(v1 * 6), c2: take(v2 * 3 * w + 3), dc2: take(v2 * 3 * w), d1: take(v1 * w), dc1: take(v1 * 6),
+      y2: take(2 * BLOCK), xBar: take(BLOCK * this.inputSize), ct: take(BLOCK * 8 * this.h1Size), g1: take((7 * BLOCK + 1) * w),
+      h1: take(BLOCK * N1), h2: take(BLOCK * N2), g1s: take(BLOCK * 7 * w), d2: take(BLOCK * N2),
+      end: top,
+    };
+    this.kern.ensure(top);
+    this.kern.heap.fill(1, ws.ones, ws.ones + 2 * BLOCK);
+    return ws;
   }
 
   initParams(rng: Rng): Float64Array {
@@ -112,33 +189,43 @@ export class Cnn implements Controller {
     return theta;
   }
 
+  /** `sizes` consecutive arrays of rows × size numbers in the heap, freed with `owner`; returns their starts. */
+  private allocate(owner: { rows: number }, sizes: readonly number[]): number[] {
+    const len = sizes.reduce((a, s) => a + owner.rows * s, 0);
+    const p = this.regions.alloc(len);
+    this.kern.ensure(this.regions.top);
+    this.regions.track(owner, p, len);
+    const starts: number[] = [];
+    for (let at = p, k = 0; k < sizes.length; at += owner.rows * sizes[k]!, k++) starts.push(at);
+    return starts;
+  }
+
   createActivations(rows: number): CnnActivations {
-    const w = this.width;
-    return {
-      rows,
-      x: new Float64Array(rows * this.inputSize),
-      h1: new Float64Array(rows * this.h1Size * w),
-      h2: new Float64Array(rows * this.h2Size * w),
-    };
+    const owner = { rows };
+    const [x, h1, h2] = this.allocate(owner, [this.inputSize, this.h1Size * this.width, this.h2Size * this.width]) as [number, number, number];
+    return Object.assign(owner, { x, h1, h2 });
   }
 
   createAdjoints(rows: number): CnnAdjoints {
-    const w = this.width;
-    return {
-      rows,
-      d1: new Float64Array(rows * this.h1Size * w),
-      d2: new Float64Array(rows * this.h2Size * w),
-      d3: new Float64Array(rows),
-    };
+    return this.store.create(rows);
   }
 
   forward(params: Float64Array, x: Float64Array, xOff: number, y: Float64Array, yOff: number, r0: number, n: number, acts: Activations): void {
     const A = acts as CnnActivations;
-    const w = this.width, H1 = this.h1Size, H2 = this.h2Size, S = this.inputSize;
-    A.x.set(x.subarray(xOff, xOff + n * S), r0 * S);
-    windowForward(A.x, r0 * S, S, n, H1, 4, 6, params, this.k1.offset, params, this.b1.offset, w, A.h1, r0 * H1 * w, true);
-    windowForward(A.h1, r0 * H1 * w, H1 * w, n, H2, 2 * w, 3 * w, params, this.k2.offset, params, this.b2.offset, w, A.h2, r0 * H2 * w, true);
-    denseForward(A.h2, r0 * H2 * w, n, H2 * w, params, this.kd.offset, params, this.bd.offset, 1, y, yOff, false);
+    checkRows(A, r0, n);
+    const { kern, ws, conv1, conv2 } = this;
+    const S = this.inputSize, N1 = this.h1Size * this.width, N2 = this.h2Size * this.width;
+    if (params !== this.bound) this.loadParams(params);
+    kern.heap.set(x.subarray(xOff, xOff + n * S), A.x + r0 * S);
+    for (let r = r0; r < r0 + n; r += BLOCK) {
+      const m = Math.min(BLOCK, r0 + n - r);
+      const h1 = A.h1 + r * N1, h2 = A.h2 + r * N2;
+      conv1.im2col(kern, A.x + r * S, m, ws.c1);
+      conv1.forward(kern, ws.c1, m, ws.k1, ws.b1, h1);
+      conv2.im2col(kern, h1, m, ws.c2);
+      conv2.forward(kern, ws.c2, m, ws.k2, ws.b2, h2);
+      this.dense.forward(kern, h2, m, ws.kd2, ws.bd2, ws.y2, y, yOff + r - r0);
+    }
   }
 
   backward(
@@ -152,32 +239,117 @@ export class Cnn implements Controller {
     xBar: Float64Array | null,
     xOff: number,
   ): void {
-    const { h1, h2 } = acts as CnnActivations;
-    const { d1, d2, d3 } = adj as CnnAdjoints;
-    const w = this.width, H1 = this.h1Size, H2 = this.h2Size;
-    for (let r = 0; r < n; r++) d3[r0 + r] = yBar[yOff + r]!;
-    // Dense (linear): h2Bar = d3·Kdᵀ, then through tanh.
-    const o2 = r0 * H2 * w, e2 = o2 + n * H2 * w;
-    denseBackwardInput(d3, r0, n, 1, params, this.kd.offset, H2 * w, d2, o2, false);
-    for (let i = o2; i < e2; i++) d2[i]! *= 1 - h2[i]! * h2[i]!;
-    // Conv1D: overlapping windows accumulate into h1Bar (rows an even H1 leaves unread stay 0).
-    const o1 = r0 * H1 * w, e1 = o1 + n * H1 * w;
-    d1.fill(0, o1, e1);
-    windowBackwardInput(d2, o2, n, H2, w, params, this.k2.offset, 3 * w, d1, o1, H1 * w, 2 * w);
-    for (let i = o1; i < e1; i++) d1[i]! *= 1 - h1[i]! * h1[i]!;
-    if (xBar) windowBackwardInput(d1, o1, n, H1, w, params, this.k1.offset, 6, xBar, xOff, this.inputSize, 4);
+    const A = acts as CnnActivations;
+    checkRows(A, r0, n);
+    checkRows(adj, r0, n);
+    const D = this.store.writable(adj as CnnAdjoints, r0 === 0 && n === adj.rows);
+    const { kern, ws, conv1, conv2 } = this;
+    const w = this.width, S = this.inputSize, N1 = this.h1Size * w, N2 = this.h2Size * w;
+    if (params !== this.bound) this.loadParams(params);
+    const hp = kern.heap;
+    for (let q = 0; q < n; q++) hp[D.d3 + r0 + q] = yBar[yOff + q]!;
+    for (let r = r0; r < r0 + n; r += BLOCK) {
+      const m = Math.min(BLOCK, r0 + n - r);
+      const d2 = D.d2 + r * N2;
+      hp.copyWithin(ws.h1, A.h1 + r * N1, A.h1 + (r + m) * N1);
+      hp.copyWithin(ws.h2, A.h2 + r * N2, A.h2 + (r + m) * N2);
+      // Dense (linear), then through tanh: d2 = (d3·Kdᵀ)·(1 − h2²); Conv1D back to the Conv2D's pre-activations.
+      this.dense.backward(kern, D.d3 + r, m, ws.kd, ws.h2, N2, d2);
+      conv2.backward(kern, d2, m, ws.k2T, ws.zeros, ws.dc2, ws.d1, ws.h1, N1);
+      // Each row's Conv2D gradient [kernel | bias] from its own windows and cotangents.
+      conv1.im2colT(hp, A.x + r * S, m, ws.ct);
+      conv1.rowGrads(kern, ws.ct, m, ws.d1, ws.zeros, ws.g1);
+      hp.copyWithin(D.g1 + r * 7 * w, ws.g1, ws.g1 + m * 7 * w);
+      if (xBar) {
+        conv1.backward(kern, ws.d1, m, ws.k1T, ws.zeros, ws.dc1, ws.xBar, ws.zeros, 0);
+        for (let i = 0, o = xOff + (r - r0) * S; i < m * S; i++) xBar[o + i]! += hp[ws.xBar + i]!;
+      }
+    }
   }
 
   accumulateParamGrad(acts: Activations, adjs: readonly Adjoints[], r0: number, n: number, grads: readonly Float64Array[]): void {
     if (adjs.length !== grads.length) throw new Error(`accumulateParamGrad: ${adjs.length} adjoint sets but ${grads.length} gradients`);
-    const { x, h1, h2 } = acts as CnnActivations;
-    const w = this.width, H1 = this.h1Size, H2 = this.h2Size, S = this.inputSize;
-    for (let k = 0; k < adjs.length; k++) {
-      const { d1, d2, d3 } = adjs[k] as CnnAdjoints;
-      const g = grads[k]!;
-      windowParamGrad(x, r0 * S, S, n, H1, 4, 6, d1, r0 * H1 * w, w, g, this.k1.offset, g, this.b1.offset);
-      windowParamGrad(h1, r0 * H1 * w, H1 * w, n, H2, 2 * w, 3 * w, d2, r0 * H2 * w, w, g, this.k2.offset, g, this.b2.offset);
-      denseParamGrad(h2, r0 * H2 * w, n, H2 * w, d3, r0, 1, g, this.kd.offset, g, this.bd.offset);
+    const A = acts as CnnActivations;
+    checkRows(A, r0, n);
+    for (const D of adjs) checkRows(D, r0, n);
+    const sets = adjs.map((a) => this.store.view(a as CnnAdjoints));
+    const { kern, ws, conv2 } = this;
+    const w = this.width, N1 = this.h1Size * w, N2 = this.h2Size * w;
+    // Sums per set, G numbers from grads + k·G: Conv1D kernel (+3 spare rows) and bias, rows of g1
+    // summed, the Dense kernel (the last two + a spare row each).
+    const gB2 = (3 * w + 3) * w, gG1 = gB2 + w, gKd = gG1 + 14 * w, G = gKd + 2 * N2;
+    const grads0 = this.regions.alloc(sets.length * G);
+    kern.ensure(this.regions.top);
+    kern.heap.fill(0, grads0, grads0 + sets.length * G);
+    const db = sets.map(() => 0);
+    for (let r = r0; r < r0 + n; r += BLOCK) {
+      const m = Math.min(BLOCK, r0 + n - r);
+      const hp = kern.heap;
+      hp.copyWithin(ws.h1, A.h1 + r * N1, A.h1 + (r + m) * N1);
+      hp.copyWithin(ws.h2, A.h2 + r * N2, A.h2 + (r + m) * N2);
+      conv2.im2col(kern, ws.h1, m, ws.c2);
+      sets.forEach((D, k) => {
+        const g = grads0 + k * G;
+        // A lazily scaled set (cnn-adjoints.ts): its factors are applied here, as the eager scaling would.
+        const f = D.factors;
+        hp.copyWithin(ws.d2, D.d2 + r * N2, D.d2 + (r + m) * N2);
+        if (f >= 0) kern.scaleRows(f + r, m, ws.d2, N2, N2, ws.zeros, 0, ws.d2);
+        conv2.paramGrad(kern, ws.c2, m, ws.d2, g, g + gB2);
+        // Conv2D: the rows' gradients summed, as a product with a row of ones (or of the factors).
+        hp.copyWithin(ws.g1s, D.g1 + r * 7 * w, D.g1 + (r + m) * 7 * w);
+        kern.matmul(f >= 0 ? f + r : ws.ones, 2, m, ws.g1s, 7 * w, g + gG1, g + gG1);
+        for (let q = 0; q < m; q++) db[k] += hp[ws.s + q] = f >= 0 ? hp[f + r + q]! * hp[D.d3 + r + q]! : hp[D.d3 + r + q]!;
+        this.dense.paramGrad(kern, ws.s, m, ws.h2, g + gKd);
+      });
     }
+    const hp = kern.heap;
+    sets.forEach((_, k) => {
+      const out = grads[k]!, g = grads0 + k * G;
+      addTo(out, this.k2.offset, hp, g, 3 * w * w);
+      addTo(out, this.b2.offset, hp, g + gB2, w);
+      addTo(out, this.k1.offset, hp, g + gG1, 6 * w);
+      addTo(out, this.b1.offset, hp, g + gG1 + 6 * w, w);
+      addTo(out, this.kd.offset, hp, g + gKd, N2);
+      out[this.bd.offset]! += db[k]!;
+    });
+    this.regions.release(grads0, sets.length * G);
   }
+
+  /** Copies θ into the heap: the convolutions' parts, their transposes, the Dense kernel and bias. */
+  private loadParams(params: Float64Array): void {
+    const { ws, kern, width: w } = this;
+    const hp = kern.heap;
+    for (const [spec, at] of [[this.k1, ws.k1], [this.b1, ws.b1], [this.k2, ws.k2], [this.b2, ws.b2], [this.kd, ws.kd]] as const) {
+      hp.set(params.subarray(spec.offset, spec.offset + spec.size), at);
+    }
+    transpose(params, this.k1.offset, 6, w, hp, ws.k1T);
+    transpose(params, this.k2.offset, 3 * w, w, hp, ws.k2T);
+    for (let i = 0, kd = this.kd.offset; i < this.kd.size; i++) hp[ws.kd2 + 2 * i] = params[kd + i]!;
+    hp[ws.bd2] = params[this.bd.offset]!;
+  }
+
+  bindParams(params: Float64Array): void {
+    this.loadParams(params);
+    this.bound = params;
+  }
+
+  releaseParams(): void {
+    this.bound = null;
+  }
+
+  scaleAdjoints(src: Adjoints, scale: Float64Array, sOff: number, r0: number, n: number, dst: Adjoints): void {
+    checkRows(src, r0, n);
+    checkRows(dst, r0, n);
+    this.store.scale(src as CnnAdjoints, scale, sOff, r0, n, dst as CnnAdjoints);
+  }
+}
+
+/** Throws unless rows r0 … r0+n−1 exist (the heap holds other arrays past them). */
+function checkRows(a: { readonly rows: number }, r0: number, n: number): void {
+  if (!(r0 >= 0 && n >= 0 && r0 + n <= a.rows)) throw new Error(`CNN: rows ${r0} … ${r0 + n - 1} of a set of ${a.rows}`);
+}
+
+/** out[o + i] += src[so + i], i < len. */
+function addTo(out: Float64Array, o: number, src: Float64Array, so: number, len: number): void {
+  for (let i = 0; i < len; i++) out[o + i]! += src[so + i]!;
 }

@@ -1,227 +1,100 @@
 /**
- * Fused kernels of a "window layer": the building block of valid, strided, channels-last
- * convolutions (Keras Conv1D / Conv2D whose kernel spans the full image width).
+ * A valid, channels-last convolution with kernel 3, stride 2 and tanh, as im2col + dense products
+ * on a heap (heap-kernels.ts: every operand is a heap index).
  *
- * A window layer maps n rows, each with T output positions, by one dense kernel W [nIn][nOut]
- * applied to a contiguous window of nIn inputs per position:
+ * Each input row holds L positions × C channels; output position t reads the 3·C numbers of
+ * positions 2t … 2t+2, which are contiguous, so its "window" is one slice of the row. Both
+ * convolutions of the quantum CNN (cnn.ts) are of this kind:
+ *   - Conv2D 3×2 stride 2 over an Nx×2 image: L = Nx grid points, C = 2 (Re, Im); the kernel spans
+ *     the width, so the Keras kernel [3][2][1][F] read flat is a dense W [6][F].
+ *   - Conv1D kernel 3 stride 2 over [H1][w]: L = H1, C = w; the Keras kernel [3][w][F] read flat is
+ *     a dense W [3w][F].
  *
- *     y[r][t][f] = act(b[f] + Σ_{i<nIn} x[xo + r·rowStride + t·posStride + i] · W[i][f])
- *
- * Conv1D with kernel k over C channels and stride s: window = k·C numbers starting at
- * position s·t (posStride = s·C), and the Keras kernel [k][C][F] read flat is W [k·C][F].
- * Conv2D over an H×2 image with a 3×2 kernel: window = 3 rows × 2 columns (6 numbers, posStride
- * = stride·2), Keras kernel [3][2][1][F] read flat is W [6][F].
- *
- * "Virtual rows" j = r·T + t enumerate (row, position) pairs; outputs and their cotangents are
- * contiguous [n·T][nOut]. Loops are register-blocked 4 × 4 (16 accumulators: ~10% faster than
- * dense.ts's 4 × 2 in V8 here), with 4 × 1 and 1 × 1 loops for the remainders.
- * Windows of neighbouring positions may overlap; the backward pass accumulates, so that is fine.
+ * "Virtual rows" j = r·T + t enumerate (row, output position) pairs. Forward: copy the windows
+ * into cols [n·T][3C] (im2col) and run one product. Backward: the window cotangents g·Wᵀ are one
+ * product, added back onto the positions they came from (col2im). Weight gradient: colsᵀ·g, or
+ * each row's own (rowGrads: its windows transposed times its cotangents). The SIMD kernels' weight
+ * gradient needs 3 spare numbers after cols and 3 spare rows after dW (heap-kernels.ts).
  */
+import type { HeapKernels } from './heap-kernels.js';
 
-import { tanh } from './tanh.js';
-
-/** Offset of the window of virtual row j. */
-function winOff(j: number, T: number, xo: number, rowStride: number, posStride: number): number {
-  const r = (j / T) | 0;
-  return xo + r * rowStride + (j - r * T) * posStride;
+/** Output positions of a valid convolution; < 1 when the kernel does not fit. */
+export function validOut(size: number, kernel: number, stride: number): number {
+  return size < kernel ? 0 : Math.floor((size - kernel) / stride) + 1;
 }
 
-/** y[(r·T+t)][f] = act(b[f] + Σ_i window(r, t)[i]·W[i][f]), r < n, t < T; act = tanh when `tanhAct`. */
-export function windowForward(
-  x: Float64Array, xo: number, rowStride: number, n: number, T: number, posStride: number, nIn: number,
-  w: Float64Array, wo: number, b: Float64Array, bo: number, nOut: number,
-  y: Float64Array, yo: number, tanhAct: boolean,
-): void {
-  const N = n * T;
-  let j = 0;
-  for (; j + 4 <= N; j += 4) {
-    const x0 = winOff(j, T, xo, rowStride, posStride), x1 = winOff(j + 1, T, xo, rowStride, posStride);
-    const x2 = winOff(j + 2, T, xo, rowStride, posStride), x3 = winOff(j + 3, T, xo, rowStride, posStride);
-    const y0 = yo + j * nOut, y1 = y0 + nOut, y2 = y1 + nOut, y3 = y2 + nOut;
-    let f = 0;
-    for (; f + 4 <= nOut; f += 4) {
-      const b0 = b[bo + f]!, b1 = b[bo + f + 1]!, b2 = b[bo + f + 2]!, b3 = b[bo + f + 3]!;
-      let a00 = b0, a01 = b1, a02 = b2, a03 = b3, a10 = b0, a11 = b1, a12 = b2, a13 = b3;
-      let a20 = b0, a21 = b1, a22 = b2, a23 = b3, a30 = b0, a31 = b1, a32 = b2, a33 = b3;
-      for (let i = 0, wi = wo + f; i < nIn; i++, wi += nOut) {
-        const w0 = w[wi]!, w1 = w[wi + 1]!, w2 = w[wi + 2]!, w3 = w[wi + 3]!;
-        let v = x[x0 + i]!;
-        a00 += v * w0; a01 += v * w1; a02 += v * w2; a03 += v * w3;
-        v = x[x1 + i]!;
-        a10 += v * w0; a11 += v * w1; a12 += v * w2; a13 += v * w3;
-        v = x[x2 + i]!;
-        a20 += v * w0; a21 += v * w1; a22 += v * w2; a23 += v * w3;
-        v = x[x3 + i]!;
-        a30 += v * w0; a31 += v * w1; a32 += v * w2; a33 += v * w3;
-      }
-      if (tanhAct) {
-        y[y0 + f] = tanh(a00); y[y0 + f + 1] = tanh(a01); y[y0 + f + 2] = tanh(a02); y[y0 + f + 3] = tanh(a03);
-        y[y1 + f] = tanh(a10); y[y1 + f + 1] = tanh(a11); y[y1 + f + 2] = tanh(a12); y[y1 + f + 3] = tanh(a13);
-        y[y2 + f] = tanh(a20); y[y2 + f + 1] = tanh(a21); y[y2 + f + 2] = tanh(a22); y[y2 + f + 3] = tanh(a23);
-        y[y3 + f] = tanh(a30); y[y3 + f + 1] = tanh(a31); y[y3 + f + 2] = tanh(a32); y[y3 + f + 3] = tanh(a33);
-      } else {
-        y[y0 + f] = a00; y[y0 + f + 1] = a01; y[y0 + f + 2] = a02; y[y0 + f + 3] = a03;
-        y[y1 + f] = a10; y[y1 + f + 1] = a11; y[y1 + f + 2] = a12; y[y1 + f + 3] = a13;
-        y[y2 + f] = a20; y[y2 + f + 1] = a21; y[y2 + f + 2] = a22; y[y2 + f + 3] = a23;
-        y[y3 + f] = a30; y[y3 + f + 1] = a31; y[y3 + f + 2] = a32; y[y3 + f + 3] = a33;
-      }
-    }
-    for (; f < nOut; f++) {
-      const b0 = b[bo + f]!;
-      let a0 = b0, a1 = b0, a2 = b0, a3 = b0;
-      for (let i = 0, wi = wo + f; i < nIn; i++, wi += nOut) {
-        const w0 = w[wi]!;
-        a0 += x[x0 + i]! * w0; a1 += x[x1 + i]! * w0; a2 += x[x2 + i]! * w0; a3 += x[x3 + i]! * w0;
-      }
-      y[y0 + f] = tanhAct ? tanh(a0) : a0;
-      y[y1 + f] = tanhAct ? tanh(a1) : a1;
-      y[y2 + f] = tanhAct ? tanh(a2) : a2;
-      y[y3 + f] = tanhAct ? tanh(a3) : a3;
-    }
-  }
-  for (; j < N; j++) {
-    const xr = winOff(j, T, xo, rowStride, posStride), yr = yo + j * nOut;
-    for (let f = 0; f < nOut; f++) {
-      let a = b[bo + f]!;
-      for (let i = 0, wi = wo + f; i < nIn; i++, wi += nOut) a += x[xr + i]! * w[wi]!;
-      y[yr + f] = tanhAct ? tanh(a) : a;
-    }
-  }
+/** out[oo + j·rows + i] = w[wo + i·cols + j]: the [rows][cols] matrix at wo, transposed. */
+export function transpose(w: Float64Array, wo: number, rows: number, cols: number, out: Float64Array, oo: number): void {
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[oo + j * rows + i] = w[wo + i * cols + j]!;
 }
 
-/**
- * xBar[window(r, t)][i] += Σ_f g[(r·T+t)][f]·W[i][f]: the input cotangent from pre-activation
- * cotangents g. Always accumulates (overlapping windows add up); zero xBar first if needed.
- */
-export function windowBackwardInput(
-  g: Float64Array, go: number, n: number, T: number, nOut: number,
-  w: Float64Array, wo: number, nIn: number,
-  xBar: Float64Array, xbo: number, rowStride: number, posStride: number,
-): void {
-  const N = n * T;
-  let j = 0;
-  for (; j + 4 <= N; j += 4) {
-    const g0 = go + j * nOut, g1 = g0 + nOut, g2 = g1 + nOut, g3 = g2 + nOut;
-    const o0 = winOff(j, T, xbo, rowStride, posStride), o1 = winOff(j + 1, T, xbo, rowStride, posStride);
-    const o2 = winOff(j + 2, T, xbo, rowStride, posStride), o3 = winOff(j + 3, T, xbo, rowStride, posStride);
-    let i = 0;
-    for (; i + 4 <= nIn; i += 4) {
-      let a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
-      let a20 = 0, a21 = 0, a22 = 0, a23 = 0, a30 = 0, a31 = 0, a32 = 0, a33 = 0;
-      const wa = wo + i * nOut, wb = wa + nOut, wc = wb + nOut, wd = wc + nOut;
-      for (let f = 0; f < nOut; f++) {
-        const w0 = w[wa + f]!, w1 = w[wb + f]!, w2 = w[wc + f]!, w3 = w[wd + f]!;
-        let v = g[g0 + f]!;
-        a00 += v * w0; a01 += v * w1; a02 += v * w2; a03 += v * w3;
-        v = g[g1 + f]!;
-        a10 += v * w0; a11 += v * w1; a12 += v * w2; a13 += v * w3;
-        v = g[g2 + f]!;
-        a20 += v * w0; a21 += v * w1; a22 += v * w2; a23 += v * w3;
-        v = g[g3 + f]!;
-        a30 += v * w0; a31 += v * w1; a32 += v * w2; a33 += v * w3;
-      }
-      xBar[o0 + i]! += a00; xBar[o0 + i + 1]! += a01; xBar[o0 + i + 2]! += a02; xBar[o0 + i + 3]! += a03;
-      xBar[o1 + i]! += a10; xBar[o1 + i + 1]! += a11; xBar[o1 + i + 2]! += a12; xBar[o1 + i + 3]! += a13;
-      xBar[o2 + i]! += a20; xBar[o2 + i + 1]! += a21; xBar[o2 + i + 2]! += a22; xBar[o2 + i + 3]! += a23;
-      xBar[o3 + i]! += a30; xBar[o3 + i + 1]! += a31; xBar[o3 + i + 2]! += a32; xBar[o3 + i + 3]! += a33;
-    }
-    for (; i < nIn; i++) {
-      const wa = wo + i * nOut;
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-      for (let f = 0; f < nOut; f++) {
-        const w0 = w[wa + f]!;
-        a0 += g[g0 + f]! * w0; a1 += g[g1 + f]! * w0; a2 += g[g2 + f]! * w0; a3 += g[g3 + f]! * w0;
-      }
-      xBar[o0 + i]! += a0; xBar[o1 + i]! += a1; xBar[o2 + i]! += a2; xBar[o3 + i]! += a3;
-    }
-  }
-  for (; j < N; j++) {
-    const gr = go + j * nOut, or = winOff(j, T, xbo, rowStride, posStride);
-    for (let i = 0; i < nIn; i++) {
-      let a = 0;
-      for (let f = 0, wi = wo + i * nOut; f < nOut; f++) a += g[gr + f]! * w[wi + f]!;
-      xBar[or + i]! += a;
-    }
-  }
-}
+export class StridedConv3 {
+  /** Output positions per row. */
+  readonly T: number;
+  /** Numbers per window (3·C): the dense kernel's input size. */
+  readonly window: number;
+  /** Numbers per input row (L·C). */
+  readonly rowSize: number;
 
-/** Virtual rows reduced per tile of the weight gradient (keeps a tile's windows and cotangents in cache). */
-const TILE = 64;
-
-/**
- * dW[i][f] += Σ_{r,t} window(r, t)[i]·g[(r·T+t)][f] and db[f] += Σ g[(r·T+t)][f]: the parameter
- * gradient from pre-activation cotangents g.
- */
-export function windowParamGrad(
-  x: Float64Array, xo: number, rowStride: number, n: number, T: number, posStride: number, nIn: number,
-  g: Float64Array, go: number, nOut: number,
-  dW: Float64Array, dWo: number, db: Float64Array, dbo: number,
-): void {
-  const N = n * T;
-  for (let j = 0; j < N; j++) {
-    const gr = go + j * nOut;
-    for (let f = 0; f < nOut; f++) db[dbo + f]! += g[gr + f]!;
+  /** L positions × C channels in, F filters out. */
+  constructor(
+    readonly L: number,
+    readonly C: number,
+    readonly F: number,
+  ) {
+    this.T = validOut(L, 3, 2);
+    this.window = 3 * C;
+    this.rowSize = L * C;
   }
-  // Stepping from one window to the next: +posStride, or to the next row's first window.
-  const wrap = rowStride - (T - 1) * posStride;
-  for (let j0 = 0; j0 < N; j0 += TILE) {
-    const cnt = Math.min(TILE, N - j0);
-    const xStart = winOff(j0, T, xo, rowStride, posStride);
-    const tStart = j0 % T;
-    const gStart = go + j0 * nOut;
-    let i = 0;
-    for (; i + 4 <= nIn; i += 4) {
-      let f = 0;
-      for (; f + 4 <= nOut; f += 4) {
-        let a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
-        let a20 = 0, a21 = 0, a22 = 0, a23 = 0, a30 = 0, a31 = 0, a32 = 0, a33 = 0;
-        for (let q = 0, xr = xStart + i, gr = gStart + f, t = tStart; q < cnt; q++, gr += nOut) {
-          const g0 = g[gr]!, g1 = g[gr + 1]!, g2 = g[gr + 2]!, g3 = g[gr + 3]!;
-          let v = x[xr]!;
-          a00 += v * g0; a01 += v * g1; a02 += v * g2; a03 += v * g3;
-          v = x[xr + 1]!;
-          a10 += v * g0; a11 += v * g1; a12 += v * g2; a13 += v * g3;
-          v = x[xr + 2]!;
-          a20 += v * g0; a21 += v * g1; a22 += v * g2; a23 += v * g3;
-          v = x[xr + 3]!;
-          a30 += v * g0; a31 += v * g1; a32 += v * g2; a33 += v * g3;
-          if (++t === T) {
-            t = 0;
-            xr += wrap;
-          } else xr += posStride;
-        }
-        const d0 = dWo + i * nOut + f, d1 = d0 + nOut, d2 = d1 + nOut, d3 = d2 + nOut;
-        dW[d0]! += a00; dW[d0 + 1]! += a01; dW[d0 + 2]! += a02; dW[d0 + 3]! += a03;
-        dW[d1]! += a10; dW[d1 + 1]! += a11; dW[d1 + 2]! += a12; dW[d1 + 3]! += a13;
-        dW[d2]! += a20; dW[d2 + 1]! += a21; dW[d2 + 2]! += a22; dW[d2 + 3]! += a23;
-        dW[d3]! += a30; dW[d3 + 1]! += a31; dW[d3 + 2]! += a32; dW[d3 + 3]! += a33;
-      }
-      for (; f < nOut; f++) {
-        let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-        for (let q = 0, xr = xStart + i, gr = gStart + f, t = tStart; q < cnt; q++, gr += nOut) {
-          const g0 = g[gr]!;
-          a0 += x[xr]! * g0; a1 += x[xr + 1]! * g0; a2 += x[xr + 2]! * g0; a3 += x[xr + 3]! * g0;
-          if (++t === T) {
-            t = 0;
-            xr += wrap;
-          } else xr += posStride;
-        }
-        const d0 = dWo + i * nOut + f;
-        dW[d0]! += a0; dW[d0 + nOut]! += a1; dW[d0 + 2 * nOut]! += a2; dW[d0 + 3 * nOut]! += a3;
-      }
+
+  /** cols[(r·T+t)][i] = x[r][2t·C + i], i < 3C, for n rows of x (rows L·C apart). */
+  im2col(k: HeapKernels, x: number, n: number, cols: number): void {
+    k.im2col(x, n, this.T, this.C, this.L, cols);
+  }
+
+  /** y[j][f] = tanh(b[f] + Σ_i cols[j][i]·W[i][f]) over the n·T virtual rows of n rows. */
+  forward(k: HeapKernels, cols: number, n: number, w: number, b: number, y: number): void {
+    k.matmul(cols, n * this.T, this.window, w, this.F, y, b);
+    k.tanh(y, n * this.T * this.F);
+  }
+
+  /**
+   * From pre-activation cotangents g [n·T][F]: the window cotangents dc = g·Wᵀ (wT: W transposed,
+   * [F][3C]; zeros: 3C zeros, the product's bias), then the input cotangent xBar [n][L·C] (positions
+   * no window reads get 0) times 1 − h² with h the tanh output the input came from (rows L·C apart),
+   * i.e. the previous layer's pre-activation cotangent; h = zeros with hs = 0 for none.
+   */
+  backward(k: HeapKernels, g: number, n: number, wT: number, zeros: number, dc: number, xBar: number, h: number, hs: number): void {
+    k.matmul(g, n * this.T, this.F, wT, this.window, dc, zeros);
+    k.col2im(dc, n, this.T, this.C, this.L, h, hs, xBar);
+  }
+
+  /**
+   * colsT[r] = [the windows of row r transposed, [3C][T]; two rows of ones, [2][T]]: colsT[r][i][t] =
+   * x[r][2t·C + i] for i < 3C, rows (3C + 2)·T apart (rowGrads' operand).
+   */
+  im2colT(h: Float64Array, x: number, n: number, colsT: number): void {
+    const { T, C, window: K, rowSize } = this;
+    for (let r = 0, o = colsT; r < n; r++, o += (K + 2) * T) {
+      for (let i = 0, s = x + r * rowSize; i < K; i++) for (let t = 0; t < T; t++) h[o + i * T + t] = h[s + 2 * t * C + i]!;
+      h.fill(1, o + K * T, o + (K + 2) * T);
     }
-    for (; i < nIn; i++) {
-      for (let f = 0; f < nOut; f++) {
-        let a = 0;
-        for (let q = 0, xr = xStart + i, gr = gStart + f, t = tStart; q < cnt; q++, gr += nOut) {
-          a += x[xr]! * g[gr]!;
-          if (++t === T) {
-            t = 0;
-            xr += wrap;
-          } else xr += posStride;
-        }
-        dW[dWo + i * nOut + f]! += a;
-      }
-    }
+  }
+
+  /**
+   * Each row's own weight and bias gradient: out[r] = [Σ_t cols[r,t]ᵀ·g[r,t] ([3C][F]) | Σ_t g[r,t] ([F])],
+   * rows (3C + 1)·F apart (+ one spare row after the last), from colsT (im2colT) and cotangents
+   * g [n·T][F]: one product per row, the first row of ones giving the bias. The second keeps the
+   * row count even (the SIMD kernel takes rows in pairs); its result lands where the next row's
+   * goes, or in the spare row. zeros: F zeros.
+   */
+  rowGrads(k: HeapKernels, colsT: number, n: number, g: number, zeros: number, out: number): void {
+    const { T, F, window: K } = this;
+    for (let r = 0; r < n; r++) k.matmul(colsT + r * (K + 2) * T, K + 2, T, g + r * T * F, F, out + r * (K + 1) * F, zeros);
+  }
+
+  /** dW[i][f] += Σ_j cols[j][i]·g[j][f] and db[f] += Σ_j g[j][f] over the n·T virtual rows of n rows. */
+  paramGrad(k: HeapKernels, cols: number, n: number, g: number, dW: number, db: number): void {
+    k.paramGrad(cols, n * this.T, this.window, g, this.F, dW, db);
   }
 }

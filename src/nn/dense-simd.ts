@@ -321,3 +321,6 @@ function create(): DenseKernels | null {
     return null;
   }
 }
+
+/** The kernels' builders, for modules that assemble them with kernels of their own (heap-kernels.ts). */
+export { buildMatmul, buildMatmulTN, buildColSum };
