@@ -45,7 +45,7 @@ async function runSweep(def: ProblemDefinition, opts: Record<string, unknown>): 
   const line = (p: PoolProgress): string => {
     const current = p.workers
       .filter((w) => w !== null)
-      .map((w) => `#${w!.run} ${w!.epoch}/${w!.epochs}${w!.testLoss === null ? '' : ` ${sci(w!.testLoss, 2)}`}`)
+      .map((w) => `#${w!.run} ${w!.epoch}/${w!.epochs}${w!.testLoss === null ? '' : ` ${sci(w!.testLoss, 3)}`}`)
       .join(' | ');
     return `${p.finished}/${p.total} runs finished  ${current}  ETA ${duration(p.etaSeconds)}`;
   };

@@ -1,5 +1,6 @@
 /** Small DOM helpers and the number formats of the page. */
 import { PAPER_LETTER } from '../../bptt/modes.js';
+import { duration as formatDuration, sci as formatSci } from '../../runs/format.js';
 import type { StoredRun } from '../api-types.js';
 
 type Child = Node | string | number | null | undefined | false;
@@ -27,20 +28,13 @@ export function fill(el: Element, ...children: Child[]): void {
   append(el, ...children);
 }
 
-/** 3 significant digits; exponent form outside [0.01, 1e4). */
+/** 3 significant digits ('–' for a missing value). */
 export function sci(v: number | null | undefined, digits = 3): string {
-  if (v === null || v === undefined) return '–';
-  if (!Number.isFinite(v)) return String(v);
-  if (v === 0) return '0';
-  return Math.abs(v) >= 1e-2 && Math.abs(v) < 1e4 ? v.toPrecision(digits) : v.toExponential(digits - 1);
+  return v === null || v === undefined ? '–' : formatSci(v, digits);
 }
 
 export function duration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '–';
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
-  const m = Math.floor(seconds / 60);
-  if (m < 60) return `${m} min ${Math.round(seconds - 60 * m)} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
+  return formatDuration(seconds, '–');
 }
 
 /** "2025-03-01 14:02" in local time. */
