@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { parsePositiveInt } from '../train/config.js';
-import { defaultStorePath, RunStore } from '../runs/store.js';
+import { defaultStorePath, isPostgresUrl, RunStore, STORE_HELP } from '../runs/store.js';
 
 /** Keep equal to DEFAULT_SAMPLES in runs/animate (loaded lazily: resvg is native and only this command needs it). */
 const DEFAULT_SAMPLES = 4;
@@ -33,7 +33,7 @@ export function animateCommand(): Command {
   return new Command('animate')
     .description("render a stored run's trained controller on its first test states as an animated GIF")
     .argument('<run>', 'run id (see `sbptt runs`)')
-    .option('--store <file>', 'run store (default $SBPTT_STORE or ./sbptt.sqlite)')
+    .option('--store <file|url>', STORE_HELP)
     .option('--out <file>', 'GIF file to write (default figures/run-<id>.gif)')
     .option('--samples <n>', `test initial states to animate, one panel each (default ${DEFAULT_SAMPLES})`)
     .option('--every <k>', 'one frame every k steps, plus the last (default: at most 100 intervals)')
@@ -45,14 +45,14 @@ export function animateCommand(): Command {
       const size = o.size === undefined ? undefined : parseSize(o.size);
       const path = defaultStorePath(o.store);
       // Opening a missing file would create an empty store: say what is wrong instead.
-      if (!existsSync(path)) throw new Error(`no run store at ${path} (give --store <file> or set $SBPTT_STORE)`);
+      if (!isPostgresUrl(path) && !existsSync(path)) throw new Error(`no run store at ${path} (give --store <file> or set $SBPTT_STORE)`);
       const { animateRun } = await import('../runs/animate/index.js');
-      const store = RunStore.open(path);
+      const store = await RunStore.open(path, { create: false });
       let animation;
       try {
-        animation = animateRun(store, id, { samples, ...(every !== undefined && { every }), ...size });
+        animation = await animateRun(store, id, { samples, ...(every !== undefined && { every }), ...size });
       } finally {
-        store.close();
+        await store.close();
       }
       const out = o.out ?? `figures/run-${id}.gif`;
       mkdirSync(dirname(out), { recursive: true });

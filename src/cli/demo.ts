@@ -40,9 +40,9 @@ export function demoCommand(): Command {
       const storePath = join(o.out, 'sbptt.sqlite');
       say(`2. Cart-pole swing-up, 2 and 3 poles, R against C, ${o.epochs} epochs, 256 training states, ${workers} worker(s)`);
       say(`   sweep ${plan.name} in ${storePath} (run the demo again to resume or reuse it)\n`);
-      const store = RunStore.open(storePath);
-      const ids = ensureSweep(store, plan);
-      store.close();
+      const store = await RunStore.open(storePath);
+      const ids = await ensureSweep(store, plan);
+      await store.close();
       const t0 = performance.now();
       let last = 0;
       await runPool(storePath, ids, workers, (p) => {
@@ -55,20 +55,20 @@ export function demoCommand(): Command {
 
       const { plotSweep } = await import('../runs/figures/sweep-figure.js');
       const { animateRun } = await import('../runs/animate/index.js');
-      const done = RunStore.open(storePath);
+      const done = await RunStore.open(storePath);
       try {
         const files = await plotSweep(done, plan.name, figures);
         say('3. Final test loss (30-epoch moving average):\n');
         say(readTable(files.md));
-        const combined = done.runs({ sweep: plan.name }).filter((r) => r.config.mode === 'combined' && r.status === 'done').at(-1);
+        const combined = (await done.runs({ sweep: plan.name })).filter((r) => r.config.mode === 'combined' && r.status === 'done').at(-1);
         say(`   figure: ${files.png} (and ${files.svg})\n   table:  ${files.md}`);
         if (combined) {
           const gif = join(figures, `run-${combined.id}.gif`);
-          writeFileSync(gif, animateRun(done, combined.id).gif);
+          writeFileSync(gif, (await animateRun(done, combined.id)).gif);
           say(`   animation of run ${combined.id} (C, ${combined.config.settings.poles} poles): ${gif}`);
         }
       } finally {
-        done.close();
+        await done.close();
       }
       say('\nC keeps the physics-path feedback where its sign agrees with the true gradient (spec/method.md).');
       say('Next: `npx sbptt sweep cartpole` runs the whole published grid; `npx sbptt --help` lists every command.');

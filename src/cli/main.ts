@@ -9,6 +9,7 @@ import { serveCommand } from './serve.js';
 import { sweepCommand } from './sweep.js';
 import { toyCommand } from './toy.js';
 import { trainCommand } from './train.js';
+import { migrateCommand, workerCommand } from './worker.js';
 
 const program = new Command('sbptt')
   .description('stable-bptt: train controllers through differentiable physics with stabilised backpropagation through time')
@@ -24,6 +25,8 @@ program.addCommand(exportCommand());
 program.addCommand(plotCommand());
 program.addCommand(animateCommand());
 program.addCommand(serveCommand());
+program.addCommand(workerCommand());
+program.addCommand(migrateCommand());
 for (const c of program.commands) {
   c.exitOverride();
   for (const s of c.commands) s.exitOverride();

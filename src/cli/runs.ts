@@ -2,12 +2,12 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { getProblem } from '../physics/index.js';
-import { defaultStorePath, RunStore, STATUSES, type StoredRun, type StoredStatus } from '../runs/store.js';
+import { defaultStorePath, RunStore, STATUSES, STORE_HELP, type StoredRun, type StoredStatus } from '../runs/store.js';
 import { recordColumns, recordsToCsv, type EpochRecord } from '../train/record.js';
 import { duration, sci, table } from './format.js';
 
-const storeOption = '--store <file>';
-const storeHelp = 'run store (default $SBPTT_STORE or ./sbptt.sqlite)';
+const storeOption = '--store <file|url>';
+const storeHelp = STORE_HELP;
 
 function parseStatus(text: string | undefined): StoredStatus | undefined {
   if (text === undefined) return undefined;
@@ -24,42 +24,43 @@ export function runsCommand(): Command {
     .option('--sweep <name>', 'only runs of this sweep')
     .option('--sweeps', 'list the sweeps instead of the runs')
     .option('--json', 'print JSON')
-    .action((o: { store?: string; problem?: string; status?: string; sweep?: string; sweeps?: boolean; json?: boolean }) => {
+    .action(async (o: { store?: string; problem?: string; status?: string; sweep?: string; sweeps?: boolean; json?: boolean }) => {
       const status = parseStatus(o.status);
       if (o.problem !== undefined) getProblem(o.problem);
-      const store = RunStore.open(defaultStorePath(o.store));
+      const store = await RunStore.open(defaultStorePath(o.store), { create: false });
       try {
         if (o.sweeps) {
-          const sweeps = store.sweeps();
+          const sweeps = await store.sweeps();
           process.stdout.write(o.json ? JSON.stringify(sweeps) + '\n' : table(['sweep', 'runs', 'finished'], sweeps.map((s) => [s.sweep, String(s.runs), String(s.done)])) + '\n');
           return;
         }
-        const runs = store.runs({ ...(o.problem !== undefined && { problem: o.problem }), ...(status && { status }), ...(o.sweep !== undefined && { sweep: o.sweep }) });
+        const runs = await store.runs({ ...(o.problem !== undefined && { problem: o.problem }), ...(status && { status }), ...(o.sweep !== undefined && { sweep: o.sweep }) });
         if (o.json) {
           process.stdout.write(JSON.stringify(runs) + '\n');
           return;
         }
-        const last = (r: StoredRun): string => {
-          const rec = store.records(r.id).at(-1);
+        const last = async (r: StoredRun): Promise<string> => {
+          const rec = (await store.records(r.id)).at(-1);
           return rec ? sci(rec.testLoss) : '-';
         };
-        const rows = runs.map((r) => [String(r.id), r.problem, r.config.schedule ?? r.config.mode, r.config.clip, r.status, `${r.epochsDone}/${r.config.epochs}`, last(r), duration(r.trainSeconds), r.sweep ?? '-']);
+        const losses = await Promise.all(runs.map(last));
+        const rows = runs.map((r, k) => [String(r.id), r.problem, r.config.schedule ?? r.config.mode, r.config.clip, r.status, `${r.epochsDone}/${r.config.epochs}`, losses[k]!, duration(r.trainSeconds), r.sweep ?? '-']);
         process.stdout.write(table(['id', 'problem', 'mode', 'clip', 'status', 'epochs', 'test loss', 'time', 'sweep'], rows) + '\n');
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }
 
 /** A run id (digits) or a sweep name. */
-function exportRecords(store: RunStore, target: string): { runs: StoredRun[]; records: Map<number, EpochRecord[]> } {
+async function exportRecords(store: RunStore, target: string): Promise<{ runs: StoredRun[]; records: Map<number, EpochRecord[]> }> {
   let runs: StoredRun[];
-  if (/^\d+$/.test(target)) runs = [store.run(Number(target))];
+  if (/^\d+$/.test(target)) runs = [await store.run(Number(target))];
   else {
-    runs = store.runs({ sweep: target });
+    runs = await store.runs({ sweep: target });
     if (runs.length === 0) throw new Error(`no run id or sweep named "${target}" in ${store.path}; see \`sbptt runs\``);
   }
-  return { runs, records: new Map(runs.map((r) => [r.id, store.records(r.id)])) };
+  return { runs, records: new Map(await Promise.all(runs.map(async (r) => [r.id, await store.records(r.id)] as const))) };
 }
 
 export function exportCommand(): Command {
@@ -69,12 +70,12 @@ export function exportCommand(): Command {
     .option('--format <format>', 'csv or json', 'csv')
     .option('--out <file>', 'write to a file instead of standard output')
     .option(storeOption, storeHelp)
-    .action((target: string, o: { format: string; out?: string; store?: string }) => {
+    .action(async (target: string, o: { format: string; out?: string; store?: string }) => {
       if (o.format !== 'csv' && o.format !== 'json') throw new Error(`--format: got "${o.format}", expected csv or json`);
-      const store = RunStore.open(defaultStorePath(o.store));
+      const store = await RunStore.open(defaultStorePath(o.store), { create: false });
       let text: string;
       try {
-        const { runs, records } = exportRecords(store, target);
+        const { runs, records } = await exportRecords(store, target);
         if (o.format === 'json') {
           text = JSON.stringify(runs.map((r) => ({ ...r, records: records.get(r.id) })), null, 1) + '\n';
         } else {
@@ -91,7 +92,7 @@ export function exportCommand(): Command {
           text = lines.join('\n') + '\n';
         }
       } finally {
-        store.close();
+        await store.close();
       }
       if (o.out) writeFileSync(o.out, text);
       else process.stdout.write(text);

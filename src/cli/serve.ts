@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { defaultStorePath, RunStore } from '../runs/store.js';
+import { defaultStorePath, isPostgresUrl, RunStore, STORE_HELP } from '../runs/store.js';
 
 export const DEFAULT_PORT = 8080;
 
@@ -27,7 +27,7 @@ interface ServeFlags {
 export function serveCommand(): Command {
   return new Command('serve')
     .description('serve the web dashboard: sweeps and runs with live progress, comparison figures, curves, rollouts, the toy')
-    .option('--store <file>', 'run store (default $SBPTT_STORE or ./sbptt.sqlite)')
+    .option('--store <file|url>', STORE_HELP)
     .option('--host <address>', 'address to bind (other machines can reach the store if it is not a loopback address)', '127.0.0.1')
     .option('--port <n>', `port (0: any free port)`, String(DEFAULT_PORT))
     .option('--bundle <dir>', 'folder of the built page (default dist/web; built when missing or older than its sources)')
@@ -36,28 +36,28 @@ export function serveCommand(): Command {
       const port = parsePort(o.port);
       const path = defaultStorePath(o.store);
       // Opening a missing file would create an empty store: say what is wrong instead.
-      if (!existsSync(path)) throw new Error(`no run store at ${path} (give --store <file> or set $SBPTT_STORE; \`sbptt train\` or \`sbptt sweep\` create one)`);
+      if (!isPostgresUrl(path) && !existsSync(path)) throw new Error(`no run store at ${path} (give --store <file> or set $SBPTT_STORE; \`sbptt train\` or \`sbptt sweep\` create one)`);
       const say = (line: string): boolean => process.stdout.write(line + '\n');
       const { defaultBundleDir, ensureBundle } = await import('../web/build.js');
       const { createDashboardServer, isLoopbackHost, listen } = await import('../web/server/server.js');
       const bundleDir = o.bundle === undefined ? defaultBundleDir() : resolve(o.bundle);
       await ensureBundle(bundleDir, say);
-      const store = RunStore.open(path);
+      const store = await RunStore.open(path, { create: false });
       const loopbackOnly = isLoopbackHost(host);
       const server = createDashboardServer({ store, bundleDir, loopbackOnly });
       let url: string;
       try {
         url = await listen(server, host, port);
       } catch (e) {
-        store.close();
+        await store.close();
         throw e;
       }
       if (!loopbackOnly) process.stderr.write(`sbptt serve: warning: bound to ${host}; anyone who can reach this address can read the run store\n`);
-      say(`stable-bptt dashboard: ${url}  (store ${path}; Ctrl-C stops it)`);
+      say(`stable-bptt dashboard: ${url}  (store ${store.path}; Ctrl-C stops it)`);
       const stop = (): void => {
         server.close();
         server.closeAllConnections();
-        store.close();
+        void store.close();
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

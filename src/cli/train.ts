@@ -25,17 +25,17 @@ export function trainCommand(): Command {
   return train;
 }
 
-function runTrain(def: ProblemDefinition, opts: Record<string, unknown>): void {
+async function runTrain(def: ProblemDefinition, opts: Record<string, unknown>): Promise<void> {
   const overrides = overridesFromOptions(def, opts);
   const config = resolveTrainConfig(def, overrides);
   const problem = def.create(config.settings);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const out = String(opts.out ?? `runs/${def.name}-${config.mode}-${stamp}`);
-  const store = RunStore.open(defaultStorePath(opts.store as string | undefined));
-  const id = store.createRun(config);
+  const store = await RunStore.open(defaultStorePath(opts.store as string | undefined));
+  const id = await store.createRun(config);
   const eta = new Eta();
   const quiet = Boolean(opts.quiet);
-  const { status, trainer } = executeRun(store, id, {
+  const { status, trainer } = await executeRun(store, id, {
     onStart: (t) => {
       if (!quiet) {
         const initial = t.evaluate().testLoss;
@@ -52,8 +52,8 @@ function runTrain(def: ProblemDefinition, opts: Record<string, unknown>): void {
       );
     },
   });
-  const stored = store.run(id);
-  store.close();
+  const stored = await store.run(id);
+  await store.close();
   if (status === 'failed' || !trainer) throw new Error(`run ${id} failed: ${stored.reason ?? 'unknown reason'}`);
   const files = writeRunFolder(out, trainer);
   if (status === 'diverged') {

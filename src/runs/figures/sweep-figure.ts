@@ -9,14 +9,14 @@ import { sweepFigureSpec } from './specs.js';
 import { sweepTable } from './table.js';
 
 /** The runs of a sweep with their records; an unknown sweep is an error naming the known ones. */
-export function loadSweep(store: RunStore, sweep: string): { problem: ProblemDefinition; runs: FigureRun[] } {
-  const stored = store.runs({ sweep });
+export async function loadSweep(store: RunStore, sweep: string): Promise<{ problem: ProblemDefinition; runs: FigureRun[] }> {
+  const stored = await store.runs({ sweep });
   if (stored.length === 0) {
-    const known = store.sweeps().map((s) => s.sweep);
+    const known = (await store.sweeps()).map((s) => s.sweep);
     const list = known.length ? `known sweeps: ${known.join(', ')}` : 'the store has no sweeps';
     throw new Error(`no sweep named "${sweep}" in ${store.path}; ${list}`);
   }
-  const runs: FigureRun[] = stored.map((r) => ({ ...r, records: store.records(r.id) }));
+  const runs: FigureRun[] = await Promise.all(stored.map(async (r) => ({ ...r, records: await store.records(r.id) })));
   return { problem: getProblem(singleProblem(runs, `sweep "${sweep}"`)), runs };
 }
 
@@ -41,7 +41,7 @@ export interface PlotSweepOptions {
 }
 
 export async function plotSweep(store: RunStore, sweep: string, outDir: string, opts: PlotSweepOptions = {}): Promise<SweepFiles> {
-  const { problem, runs } = loadSweep(store, sweep);
+  const { problem, runs } = await loadSweep(store, sweep);
   const plotted = runs.filter((r) => r.records.length > 0).length;
   if (plotted === 0) throw new Error(`sweep "${sweep}" has no stored epochs yet (${runs.length} runs); nothing to plot`);
   const base = join(outDir, fileNameOf(sweep));

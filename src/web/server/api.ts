@@ -30,26 +30,26 @@ export const API_ROUTES = [
   '/api/runs/:id/initial-states',
 ] as const;
 
-function findRun(store: RunStore, text: string): StoredRun {
+async function findRun(store: RunStore, text: string): Promise<StoredRun> {
   const id = parseRunId(text);
   try {
-    return store.run(id);
+    return await store.run(id);
   } catch (e) {
     if (/^no run with id/.test((e as Error).message)) throw notFound(`run ${id} not found`);
     throw e;
   }
 }
 
-function sweepRuns(store: RunStore, text: string): StoredRun[] {
+async function sweepRuns(store: RunStore, text: string): Promise<StoredRun[]> {
   const name = checkSweepName(text);
-  const runs = store.runs({ sweep: name });
+  const runs = await store.runs({ sweep: name });
   if (runs.length === 0) throw notFound(`sweep ${quote(name)} not found`);
   return runs;
 }
 
-export function sweepSummaries(store: RunStore): SweepSummary[] {
+export async function sweepSummaries(store: RunStore): Promise<SweepSummary[]> {
   const bySweep = new Map<string, SweepSummary>();
-  for (const r of store.runs()) {
+  for (const r of await store.runs()) {
     if (r.sweep === null) continue;
     let s = bySweep.get(r.sweep);
     if (!s) {
@@ -76,14 +76,14 @@ function curveColumns(records: readonly EpochRecord[]): CurveColumns {
   };
 }
 
-function runList(store: RunStore, query: URLSearchParams): StoredRun[] {
+async function runList(store: RunStore, query: URLSearchParams): Promise<StoredRun[]> {
   checkQuery(query, ['sweep', 'status', 'problem']);
   const filter: RunFilter = {};
   const status = query.get('status'), problem = query.get('problem'), sweep = query.get('sweep');
   if (status !== null) filter.status = parseStatus(status);
   if (problem !== null) filter.problem = parseProblem(problem);
   if (sweep !== null) {
-    sweepRuns(store, sweep); // 400 for a malformed name, 404 for an unknown one
+    await sweepRuns(store, sweep); // 400 for a malformed name, 404 for an unknown one
     filter.sweep = sweep;
   }
   return store.runs(filter);
@@ -101,27 +101,27 @@ function initialStates(run: StoredRun, query: URLSearchParams): InitialStates {
 const RUN_PARTS = [undefined, 'records', 'controller', 'initial-states'];
 const SWEEP_PARTS = [undefined, 'curves'];
 
-function runRoute(store: RunStore, id: string, part: string | undefined, query: URLSearchParams): unknown {
+async function runRoute(store: RunStore, id: string, part: string | undefined, query: URLSearchParams): Promise<unknown> {
   if (!RUN_PARTS.includes(part)) throw unknownRoute(['runs', id, part!]);
-  const run = findRun(store, id);
+  const run = await findRun(store, id);
   if (part === 'initial-states') return initialStates(run, query);
   checkQuery(query, []);
-  if (part === undefined) return { ...run, hasController: store.controller(run.id) !== null } satisfies RunDetail;
+  if (part === undefined) return { ...run, hasController: (await store.controller(run.id)) !== null } satisfies RunDetail;
   if (part === 'controller') {
-    const file = store.controller(run.id);
+    const file = await store.controller(run.id);
     if (!file) throw notFound(`run ${run.id} has no trained controller yet (status ${run.status})`);
     return file;
   }
   return store.records(run.id);
 }
 
-function sweepRoute(store: RunStore, name: string, part: string | undefined, query: URLSearchParams): unknown {
+async function sweepRoute(store: RunStore, name: string, part: string | undefined, query: URLSearchParams): Promise<unknown> {
   if (!SWEEP_PARTS.includes(part)) throw unknownRoute(['sweeps', name, part!]);
   checkQuery(query, []);
-  const runs = sweepRuns(store, name);
+  const runs = await sweepRuns(store, name);
   const problem = runs[0]!.problem;
   if (part === undefined) return { sweep: name, problem, runs } satisfies SweepDetail;
-  return { sweep: name, problem, runs: runs.map((r) => ({ ...r, curves: curveColumns(store.records(r.id)) })) } satisfies SweepCurves;
+  return { sweep: name, problem, runs: await Promise.all(runs.map(async (r) => ({ ...r, curves: curveColumns(await store.records(r.id)) }))) } satisfies SweepCurves;
 }
 
 function unknownRoute(segments: readonly string[]): Error {
@@ -129,7 +129,7 @@ function unknownRoute(segments: readonly string[]): Error {
 }
 
 /** The answer to GET /api/<segments>?<query>. */
-export function answerApi(store: RunStore, segments: readonly string[], query: URLSearchParams): unknown {
+export async function answerApi(store: RunStore, segments: readonly string[], query: URLSearchParams): Promise<unknown> {
   const [head, arg, part, ...rest] = segments;
   if (rest.length === 0) {
     if (head === 'sweeps' && arg === undefined) {
