@@ -29,24 +29,24 @@ function record(epoch: number, testLoss: number): EpochRecord {
 }
 
 /** Sweep SWEEP (poles 1, 2 × R, C × NONE, NORM; 80 epochs of made-up losses) and a trained run outside it. */
-function makeStore(path: string): { trained: number } {
-  const store = RunStore.open(path);
+async function makeStore(path: string): Promise<{ trained: number }> {
+  const store = await RunStore.open(path);
   let k = 0;
   for (const poles of [1, 2]) {
     for (const mode of ['R', 'C']) {
       for (const clip of ['NONE', 'NORM']) {
-        const id = store.createRun(resolveTrainConfig(cartpole, { mode, clip, epochs: 80, settings: { poles } }), SWEEP);
+        const id = await store.createRun(resolveTrainConfig(cartpole, { mode, clip, epochs: 80, settings: { poles } }), SWEEP);
         const rate = (mode === 'C' ? 30 : 90) * (clip === 'NORM' ? 1 : 1.3) * poles;
         const records = Array.from({ length: 80 }, (_, e) => record(e + 1, (1 + k) * 0.2 * Math.exp(-(e + 1) / rate) * (1 + 0.2 * Math.sin(e * (k + 1)))));
-        store.saveProgress(id, { epoch: 80, params: [0], optimizer: { name: 'ADAM', lr: 1e-3, t: 1, slots: {} }, records });
-        store.finish(id, 'done', null, null);
+        await store.saveProgress(id, { epoch: 80, params: [0], optimizer: { name: 'ADAM', lr: 1e-3, t: 1, slots: {} }, records });
+        await store.finish(id, 'done', null, null);
         k++;
       }
     }
   }
-  const trained = store.createRun(resolveTrainConfig(cartpole, { mode: 'C', epochs: 4, trainSize: 16, testSize: 8, settings: { poles: 2, steps: 40, duration: 2, width: 16 } }));
-  assert.equal(executeRun(store, trained).status, 'done');
-  store.close();
+  const trained = await store.createRun(resolveTrainConfig(cartpole, { mode: 'C', epochs: 4, trainSize: 16, testSize: 8, settings: { poles: 2, steps: 40, duration: 2, width: 16 } }));
+  assert.equal((await executeRun(store, trained)).status, 'done');
+  await store.close();
   return { trained };
 }
 
@@ -82,8 +82,8 @@ test('dashboard end to end in Chromium', { skip, timeout: 60_000 }, async (t) =>
   const bundleDir = join(dir, 'web');
   await buildBundle(bundleDir);
   const storePath = join(dir, 'runs.sqlite');
-  const { trained } = makeStore(storePath);
-  const store = RunStore.open(storePath);
+  const { trained } = await makeStore(storePath);
+  const store = await RunStore.open(storePath);
   const server = createDashboardServer({ store, bundleDir, loopbackOnly: true });
   const url = await listen(server, '127.0.0.1', 0);
   const port = Number(new URL(url).port);
@@ -109,7 +109,7 @@ test('dashboard end to end in Chromium', { skip, timeout: 60_000 }, async (t) =>
       assert.match(row!, /cart-pole swing-up\s*8\s*done 8\s*640 \/ 640/);
       assert.match((await page.textContent('#single-runs'))!, new RegExp(`#${trained}.*done`, 's'));
       // Live progress: a run queued now shows up at the next poll (every 2 s).
-      const writer = RunStore.open(storePath);
+      const writer = await RunStore.open(storePath);
       writer.createRun(resolveTrainConfig(cartpole, { mode: 'S', clip: 'NORM', epochs: 80, settings: { poles: 1 } }), SWEEP);
       writer.close();
       await page.waitForFunction((s) => /queued 1/.test(document.querySelector(`#sweeps tr:has(a[data-sweep="${s}"])`)?.textContent ?? ''), SWEEP, { timeout: 6000 });
@@ -124,7 +124,7 @@ test('dashboard end to end in Chromium', { skip, timeout: 60_000 }, async (t) =>
       assert.equal(c.lines, 8, 'two panels × four runs');
       for (const label of ['poles = 1', 'poles = 2', 'R', 'C', 'NORM', 'NONE', 'mode', 'clipping', 'epoch', 'test loss']) assert.ok(c.text.includes(label), label);
       assert.ok(!c.text.includes('S'), 'the queued run (mode S, no records) is not plotted');
-      assert.equal(await page.locator('#sweep-runs tbody tr').count(), 9);
+      assert.equal((await page.locator('#sweep-runs tbody tr')).count(), 9);
       await shot(page, '2-sweep');
       await page.uncheck('input[data-mode="R"]');
       await page.waitForFunction(() => (document.querySelector('#comparison') as HTMLElement).dataset.series === 'C/NONE,C/NORM');
@@ -159,7 +159,7 @@ test('dashboard end to end in Chromium', { skip, timeout: 60_000 }, async (t) =>
       assert.match(info!, /4 samples × 40 steps simulated in \d+ ms \(WebAssembly SIMD kernels\) · rollout loss \d/);
       // The same numbers as the rollout Node computes for `sbptt animate`, to the last bit.
       const browserLoss = Number(await page.getAttribute('#rollout + span', 'data-loss'));
-      assert.equal(browserLoss, rolloutRun(store, trained, 4).loss);
+      assert.equal(browserLoss, (await rolloutRun(store, trained, 4)).loss);
       const blank = await page.$eval('#rollout-canvas', (c) => {
         const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
         let dark = 0;
@@ -225,7 +225,7 @@ test('dashboard end to end in Chromium', { skip, timeout: 60_000 }, async (t) =>
     await context?.close();
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
