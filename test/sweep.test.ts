@@ -106,3 +106,26 @@ test('sweep CLI errors are clear', async () => {
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
 });
+
+test('two sweep processes on one SQLite store split the grid: each run is trained by exactly one of them', async () => {
+  const path = tmp();
+  const args = ['--import', 'tsx', 'src/cli/main.ts', 'sweep', 'cartpole', '--complexity', '1', '--modes', 'R,M,C,S', '--clip', 'NONE', '--epochs', '30', '--train-size', '32', '--test-size', '8', '--steps', '50', '--width', '32', '--workers', '1', '--store', path];
+  const sweep = (): Promise<{ code: number | null; finished: number[] }> =>
+    new Promise((resolve) => {
+      const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      p.on('exit', (code) => resolve({ code, finished: [...err.matchAll(/^run (\d+): done$/gm)].map((m) => Number(m[1])) }));
+    });
+  const [a, b] = await Promise.all([sweep(), sweep()]);
+  assert.deepEqual([a.code, b.code], [0, 0]);
+  const store = await RunStore.open(path);
+  const runs = await store.runs();
+  assert.equal(runs.length, 4, 'both found the same sweep');
+  assert.deepEqual([...a.finished, ...b.finished].sort(), runs.map((r) => r.id).sort(), 'every run trained once, by one of them');
+  for (const r of runs) {
+    assert.equal(r.status, 'done');
+    assert.deepEqual((await store.records(r.id)).map((e) => e.epoch), Array.from({ length: 30 }, (_, k) => k + 1));
+  }
+  await store.close();
+});
