@@ -14,6 +14,7 @@ import pg from 'pg';
 import { executeRun } from '../src/runs/execute.js';
 import { MIGRATIONS } from '../src/runs/store-schema.js';
 import { RunStore } from '../src/runs/store.js';
+import { sweepSummaries } from '../src/web/server/api.js';
 import type { EpochRecord } from '../src/train/record.js';
 import { havePostgres, NO_POSTGRES, PG_PASSWORD, startCluster, type Cluster } from './helpers/pg-cluster.js';
 
@@ -137,6 +138,12 @@ describe('distributed sweeps on PostgreSQL', { skip: havePostgres() ? false : NO
     assert.equal(jobs.length, 3, 'one job per run');
     assert.ok(jobs.every((j) => j.state === 'completed' && j.retries === 0), JSON.stringify(jobs));
     assert.match(sbptt([...GRID, '--modes', 'R', '--epochs', '3', '--workers', '0', ...bad, '--store', url]).stdout, /0 newly queued/, 'the diverged run is not queued again');
+    // The readers work on it as on a file: the dashboard's summaries, export.
+    const summaries = await sweepSummaries(store);
+    assert.deepEqual(summaries.map((x) => [x.sweep, x.counts.done, x.counts.diverged, x.epochsDone]), [['bad', 0, 1, 0], [runs[0]!.sweep!, 2, 0, 6]]);
+    const csv = sbptt(['export', runs[0]!.sweep!, '--store', url]).stdout.trim().split('\n');
+    assert.equal(csv.length, 1 + 6);
+    assert.equal(Number(csv[3]!.split(',')[8]), (await store.records(runs[0]!.id))[2]!.testLoss);
     // A failed run (an error, not a divergence) is queued again by the same command.
     await store.finish(runs[0]!.id, 'failed', 'a disk was full', null);
     assert.match(sbptt(args).stdout, /1 newly queued/);
