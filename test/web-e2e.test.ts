@@ -124,7 +124,7 @@ test('dashboard end to end in Chromium', { skip, timeout: 60_000 }, async (t) =>
       assert.equal(c.lines, 8, 'two panels × four runs');
       for (const label of ['poles = 1', 'poles = 2', 'R', 'C', 'NORM', 'NONE', 'mode', 'clipping', 'epoch', 'test loss']) assert.ok(c.text.includes(label), label);
       assert.ok(!c.text.includes('S'), 'the queued run (mode S, no records) is not plotted');
-      assert.equal((await page.locator('#sweep-runs tbody tr')).count(), 9);
+      assert.equal(await page.locator('#sweep-runs tbody tr').count(), 9);
       await shot(page, '2-sweep');
       await page.uncheck('input[data-mode="R"]');
       await page.waitForFunction(() => (document.querySelector('#comparison') as HTMLElement).dataset.series === 'C/NONE,C/NORM');

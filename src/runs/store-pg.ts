@@ -130,7 +130,7 @@ export class PgStore implements RunStore {
   async claimRun(id: number, owner: Owner, leaseSeconds: number, takeover = false): Promise<boolean> {
     const r = await this.pool.query(
       `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, $2), owner = $3, owner_host = $4, owner_pid = $5, lease_until = $6
-       WHERE id = $1 AND (status = 'queued' OR (status = 'running' AND ($7 OR owner = $3 OR lease_until IS NULL OR lease_until < $2)))`,
+       WHERE id = $1 AND (status = 'queued' OR (status = 'running' AND ($7 OR owner = $3 OR lease_until IS NULL OR lease_until <= $2)))`,
       [id, now(), owner.token, owner.host, owner.pid, later(leaseSeconds), takeover],
     );
     if (r.rowCount === 0) await this.run(id); // throws for an unknown id

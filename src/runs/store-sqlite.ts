@@ -31,7 +31,7 @@ const scopeSql = (scope: ClaimScope): { where: string; args: unknown[] } =>
   'ids' in scope ? { where: 'id IN (SELECT value FROM json_each(?))', args: [JSON.stringify(scope.ids)] } : { where: 'sweep IS NOT NULL', args: [] };
 
 /** A running run whose owner is gone: lease over, or the owning process dead on this host. */
-const stale = (r: ClaimRow): boolean => r.lease_until === null || r.lease_until < now() || ownerIsDead(r.owner_host, r.owner_pid);
+const stale = (r: ClaimRow): boolean => r.lease_until === null || r.lease_until <= now() || ownerIsDead(r.owner_host, r.owner_pid);
 
 export class SqliteStore implements RunStore {
   readonly kind = 'sqlite';
