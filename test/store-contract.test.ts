@@ -5,7 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cartpole } from '../src/physics/index.js';
-import { newOwner } from '../src/runs/store-schema.js';
+import Database from 'better-sqlite3';
+import { MIGRATIONS, newOwner } from '../src/runs/store-schema.js';
 import { LeaseLostError, RunStore } from '../src/runs/store.js';
 import { resolveTrainConfig } from '../src/train/config.js';
 import type { EpochRecord } from '../src/train/record.js';
@@ -101,6 +102,22 @@ function contract(backend: string, location: () => Promise<string>): void {
     });
   });
 }
+
+test('a SQLite store of the first releases (schema 1): readers say how to upgrade; migrate keeps its runs', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'sbptt-v1-')), 'old.sqlite');
+  const db = new Database(path);
+  db.exec(MIGRATIONS[0]!('sqlite'));
+  db.prepare("INSERT INTO runs (problem, config, seed, status, created_at, code_version) VALUES ('cartpole', ?, 0, 'done', 'then', '0.0.1')").run(JSON.stringify(config()));
+  db.close();
+  await assert.rejects(RunStore.open(path, { create: false }), /has schema version 1, this sbptt needs 2: upgrade it once with `sbptt migrate --store <it>`/);
+  const store = await RunStore.open(path, { create: true });
+  assert.deepEqual((await store.runs()).map((r) => [r.status, r.codeVersion]), [['done', '0.0.1']]);
+  await store.close();
+  const reader = await RunStore.open(path, { create: false });
+  assert.equal((await reader.runs()).length, 1);
+  await reader.close();
+  await assert.rejects(RunStore.open(join(path, '..', 'missing.sqlite'), { create: false }), /^Error: no run store at .*missing\.sqlite/);
+});
 
 contract('SQLite', async () => join(mkdtempSync(join(tmpdir(), 'sbptt-contract-')), 'runs.sqlite'));
 

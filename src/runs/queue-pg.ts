@@ -84,11 +84,15 @@ export class PgQueue implements RunQueue {
       const owner = newOwner();
       const lease = Number(job.expireInSeconds);
       // Only this job's holder may train the run: take it over from a previous, dead holder.
-      if (await this.store.claimRun(job.data.run, owner, lease, true)) {
+      const claimed = await this.store.claimRun(job.data.run, owner, lease, true).catch((e: unknown) => {
+        if (/^no run with id/.test((e as Error).message)) return false; // a job for a deleted run: drop it
+        throw e;
+      });
+      if (claimed) {
         await this.store.setJob(job.data.run, job.id);
         return { run: job.data.run, owner, leaseSeconds: lease, deadline: Date.now() + (lease * 1000) / 2, job: job.id };
       }
-      await this.boss.complete(QUEUE, job.id, { skipped: 'the run had finished' });
+      await this.boss.complete(QUEUE, job.id, { skipped: 'the run has finished or is gone' });
     }
   }
 
