@@ -60,6 +60,54 @@ async function pgStats(url: string): Promise<Record<string, number>> {
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
 }
 
+/**
+ * Milliseconds of one checkpoint write (a run at epoch EPOCHS: one record more, the whole snapshot)
+ * on SQLite and on PostgreSQL, and of one look at an empty pg-boss queue (what an idle worker does
+ * every --poll seconds). Medians of 100, one process, no other load from this benchmark.
+ */
+async function writeLatency(url: string): Promise<Record<string, number>> {
+  const { RunStore } = await import('../src/runs/store.js');
+  const { newOwner } = await import('../src/runs/store-schema.js');
+  const { openQueue } = await import('../src/runs/queue.js');
+  const { resolveTrainConfig } = await import('../src/train/config.js');
+  const { cartpole } = await import('../src/physics/index.js');
+  const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const record = (epoch: number) => ({ epoch, loss: 1 / epoch, trainLoss: 1.1 / epoch, testLoss: 1.2 / epoch, physicsLoss: 0, physicsTrainLoss: 0, physicsTestLoss: 0, gradSize: 0.1, cosSim: 0.5, time: 0.01 });
+  const out: Record<string, number> = {};
+  for (const [name, where] of [['sqlite', join(mkdtempSync(join(tmpdir(), 'sbptt-lat-')), 'l.sqlite')], ['postgres', url]] as const) {
+    const store = await RunStore.open(where);
+    const id = await store.createRun(resolveTrainConfig(cartpole, { settings: { poles: 1, width: 32 } }));
+    const owner = newOwner();
+    await store.claimRun(id, owner, 600);
+    const params = Array.from({ length: 1200 }, (_, k) => Math.sin(k));
+    const times: number[] = [];
+    for (let e = 1; e <= EPOCHS + 100; e++) {
+      const snapshot = { epoch: e, params, optimizer: { name: 'ADAM' as const, lr: 1e-3, t: e, slots: { m: params, v: params } }, records: Array.from({ length: e }, (_, k) => record(k + 1)) };
+      const t0 = performance.now();
+      await store.saveProgress(id, snapshot, owner);
+      if (e > EPOCHS) times.push(performance.now() - t0);
+    }
+    out[`checkpoint_${name}`] = median(times);
+    if (name === 'postgres') {
+      const queue = await openQueue(store);
+      const polls: number[] = [];
+      for (let k = 0; k < 100; k++) {
+        const t0 = performance.now();
+        await queue.next();
+        polls.push(performance.now() - t0);
+      }
+      out.idle_poll_postgres = median(polls);
+      await queue.close();
+    }
+    await store.close();
+  }
+  process.stdout.write(
+    `checkpoint write at epoch ${EPOCHS}–${EPOCHS + 100} (1200 parameters + Adam state + records): SQLite ${out.checkpoint_sqlite!.toFixed(2)} ms, ` +
+      `PostgreSQL ${out.checkpoint_postgres!.toFixed(2)} ms; one idle look at the pg-boss queue ${out.idle_poll_postgres!.toFixed(2)} ms (medians)\n`,
+  );
+  return out;
+}
+
 const rows: Row[] = [];
 const row = (store: string, workers: number, seconds: number): void => {
   const r: Row = { store, workers, runs: RUNS, seconds, runsPerMinute: (RUNS / seconds) * 60 };
@@ -95,6 +143,7 @@ if (!given && !cluster) {
     perEpoch.push(Object.fromEntries(Object.keys(after).filter((key) => key !== 'epochs').map((key) => [key, (after[key]! - (key === 'checkpoint_bytes' ? 0 : before[key]!)) / epochs])));
     if (given) break; // one database given: one measurement
   }
+  const latency = await writeLatency(given ?? (await cluster!.createDatabase('latency')));
   cluster?.stop();
   const p = perEpoch[0]!;
   process.stdout.write(
@@ -103,6 +152,7 @@ if (!given && !cluster) {
       `final checkpoint of a run ${(p.checkpoint_bytes! * (EPOCHS / 1024)).toFixed(1)} KiB (rewritten at every checkpoint; it holds every record so far)\n`,
   );
   rows.push({ store: 'PostgreSQL per epoch', workers: 1, runs: RUNS, seconds: NaN, runsPerMinute: NaN, ...p } as Row);
+  rows.push({ store: 'latency ms', workers: 1, runs: 0, seconds: NaN, runsPerMinute: NaN, ...latency } as Row);
 }
 const out = join(root, 'bench', 'scale-results.json');
 writeFileSync(out, JSON.stringify(rows, null, 2) + '\n');
