@@ -115,7 +115,7 @@ const row = (store: string, workers: number, seconds: number): void => {
   if (one) r.efficiency = r.runsPerMinute / (one.runsPerMinute * workers);
   rows.push(r);
   const eff = r.efficiency === undefined ? '' : `  efficiency ${(r.efficiency * 100).toFixed(0)}%`;
-  process.stdout.write(`${store.padEnd(10)} ${workers} worker(s)  ${RUNS} runs × ${EPOCHS} epochs in ${seconds.toFixed(1)} s  ${r.runsPerMinute.toFixed(1)} runs/min${eff}\n`);
+  process.stdout.write(`${store} ${workers} worker(s)  ${RUNS} runs × ${EPOCHS} epochs in ${seconds.toFixed(1)} s  ${r.runsPerMinute.toFixed(1)} runs/min${eff}\n`);
 };
 
 for (const k of [1, 2]) {
@@ -142,6 +142,14 @@ if (!given && !cluster) {
     const epochs = after.epochs! - before.epochs!;
     perEpoch.push(Object.fromEntries(Object.keys(after).filter((key) => key !== 'epochs').map((key) => [key, (after[key]! - (key === 'checkpoint_bytes' ? 0 : before[key]!)) / epochs])));
     if (given) break; // one database given: one measurement
+  }
+  if (!given) {
+    // The same with a checkpoint every 10 epochs: what the per-epoch write costs.
+    const url = await cluster!.createDatabase('scale-every10');
+    await sbptt([...grid('pg-every10'), '--workers', '0', '--store', url]);
+    const t0 = performance.now();
+    await sbptt(['worker', '--exit-when-idle', '--poll', '1', '--checkpoint-every', '10', '--store', url]);
+    row('PostgreSQL, checkpoint every 10 epochs', 1, (performance.now() - t0) / 1000);
   }
   const latency = await writeLatency(given ?? (await cluster!.createDatabase('latency')));
   cluster?.stop();

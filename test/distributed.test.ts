@@ -142,21 +142,31 @@ describe('distributed sweeps on PostgreSQL', { skip: havePostgres() ? false : NO
       return added;
     };
     assert.equal(await enqueueBad(), 1);
+    // And one that fails (an error: no published dataset for 7 poles), outside any sweep but queued.
+    const s0 = await RunStore.open(url);
+    const broken = await s0.createRun({ ...badPlan.configs[0]!, optimizer: 'ADAM', lr: 1e-3, dataset: 'reference', settings: { ...badPlan.configs[0]!.settings, poles: 7 } }, 'broken');
+    const q0 = await openQueue(s0);
+    assert.equal(await q0.enqueue([broken]), 1);
+    await q0.close();
+    await s0.close();
     const w = startWorker(url, ['--concurrency', '2']);
     assert.equal(await w.exited, 0, w.out());
     const store = await RunStore.open(url, { create: false });
     const runs = await store.runs();
-    assert.equal(runs.length, 3, 'no duplicate runs');
+    assert.equal(runs.length, 4, 'no duplicate runs');
+    const failed = runs.find((r) => r.id === broken)!;
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.reason!, /no published dataset/);
     const diverged = runs.find((r) => r.sweep === 'bad')!;
     assert.equal(diverged.status, 'diverged');
     assert.match(diverged.reason!, /non-finite/);
     const jobs = await query<{ key: string; state: string; retries: number }>(url, "SELECT singleton_key AS key, state, retry_count AS retries FROM pgboss.job WHERE name = 'sbptt-runs'");
-    assert.equal(jobs.length, 3, 'one job per run');
+    assert.equal(jobs.length, 4, 'one job per run: the diverged and the failed run were not retried');
     assert.ok(jobs.every((j) => j.state === 'completed' && j.retries === 0), JSON.stringify(jobs));
     assert.equal(await enqueueBad(), 0, 'the diverged run is not queued again');
     // The readers work on it as on a file: the dashboard's summaries, export.
     const summaries = await sweepSummaries(store);
-    assert.deepEqual(summaries.map((x) => [x.sweep, x.counts.done, x.counts.diverged, x.epochsDone]), [['bad', 0, 1, 0], [runs[0]!.sweep!, 2, 0, 6]]);
+    assert.deepEqual(summaries.map((x) => [x.sweep, x.counts.done, x.counts.diverged, x.epochsDone]), [['bad', 0, 1, 0], ['broken', 0, 0, 0], [runs[0]!.sweep!, 2, 0, 6]]);
     const csv = sbptt(['export', runs[0]!.sweep!, '--store', url]).stdout.trim().split('\n');
     assert.equal(csv.length, 1 + 6);
     assert.equal(Number(csv[3]!.split(',')[8]), (await store.records(runs[0]!.id))[2]!.testLoss);

@@ -22,6 +22,7 @@ export function sweepCommand(): Command {
       .option('--seeds <n>', 'repeats of every run with seeds 0 … n−1 (default 1)')
       .option('--workers <n>', `parallel worker threads (default: the number of cores, ${availableParallelism()}); 0: only put the runs on the queue`)
       .option('--lease <seconds>', 'how long a claimed run stays its worker\'s without a sign of life; on PostgreSQL also the job expiry after which a dead worker\'s run is retried (default 600)')
+      .option('--checkpoint-every <epochs>', 'checkpoint (and store the records) every this many epochs; fewer writes, more epochs lost to a kill (default 1)')
       .option('--name <name>', 'sweep name (default: the problem and a hash of the grid, so the same command finds the same sweep)')
       .action((opts: Record<string, unknown>) => runSweep(def, opts));
     sweep.addCommand(sub);
@@ -33,6 +34,7 @@ async function runSweep(def: ProblemDefinition, opts: Record<string, unknown>): 
   const axes = parseAxes(def, opts as { complexity?: string; clip?: string; modes?: string; seeds?: string });
   const workers = opts.workers === undefined ? availableParallelism() : parseCount('workers', opts.workers);
   const leaseSeconds = opts.lease === undefined ? undefined : parsePositiveInt('lease', opts.lease);
+  const checkpointEvery = opts.checkpointEvery === undefined ? 1 : parsePositiveInt('checkpoint-every', opts.checkpointEvery);
   const base = overridesFromOptions(def, opts);
   const plan = planSweep(def, base, axes, opts.name as string | undefined);
   const location = defaultStorePath(opts.store as string | undefined);
@@ -63,7 +65,7 @@ async function runSweep(def: ProblemDefinition, opts: Record<string, unknown>): 
   const printer = progressPrinter();
   const stop = gracefulStop();
   try {
-    await runPool(location, ids, workers, printer.onProgress, { stop: stop.flag, ...(leaseSeconds !== undefined && { leaseSeconds }) });
+    await runPool(location, ids, workers, printer.onProgress, { stop: stop.flag, checkpointEvery, ...(leaseSeconds !== undefined && { leaseSeconds }) });
   } finally {
     stop.dispose();
     printer.end();

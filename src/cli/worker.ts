@@ -12,6 +12,7 @@ interface WorkerFlags {
   concurrency?: string;
   exitWhenIdle?: boolean;
   poll?: string;
+  checkpointEvery?: string;
 }
 
 export function workerCommand(): Command {
@@ -21,9 +22,11 @@ export function workerCommand(): Command {
     .option('--concurrency <n>', 'runs trained at once, one thread each (default 1)')
     .option('--exit-when-idle', 'exit once nothing is queued or being trained (default: wait for new runs)')
     .option('--poll <seconds>', 'wait between looks at an empty queue (default 2)')
+    .option('--checkpoint-every <epochs>', 'checkpoint (and store the records) every this many epochs; fewer writes, more epochs lost to a kill (default 1)')
     .action(async (o: WorkerFlags) => {
       const n = o.concurrency === undefined ? 1 : parsePositiveInt('concurrency', o.concurrency);
       const poll = o.poll === undefined ? 2 : parsePositiveInt('poll', o.poll);
+      const checkpointEvery = o.checkpointEvery === undefined ? 1 : parsePositiveInt('checkpoint-every', o.checkpointEvery);
       if (n > availableParallelism()) process.stderr.write(`sbptt worker: note: ${n} threads on ${availableParallelism()} cores\n`);
       const location = defaultStorePath(o.store);
       const store = await RunStore.open(location, { create: false });
@@ -34,7 +37,7 @@ export function workerCommand(): Command {
       const stop = gracefulStop();
       let final;
       try {
-        final = await runPool(location, null, n, printer.onProgress, { exitWhenIdle: Boolean(o.exitWhenIdle), pollMs: poll * 1000, stop: stop.flag });
+        final = await runPool(location, null, n, printer.onProgress, { exitWhenIdle: Boolean(o.exitWhenIdle), pollMs: poll * 1000, checkpointEvery, stop: stop.flag });
       } finally {
         stop.dispose();
         printer.end();

@@ -35,6 +35,8 @@ export interface PoolOptions {
   leaseSeconds?: number;
   /** Wait between looks at an empty queue, ms (default 1000). */
   pollMs?: number;
+  /** Checkpoint every this many epochs (default 1). */
+  checkpointEvery?: number;
   /** Set to request a graceful stop: threads checkpoint, hand their runs back and exit. */
   stop?: SharedArrayBuffer;
 }
@@ -86,6 +88,7 @@ export async function runPool(
     ...(opts.leaseSeconds !== undefined && { leaseSeconds: opts.leaseSeconds }),
     exitWhenIdle: opts.exitWhenIdle ?? true,
     pollMs: opts.pollMs ?? 1000,
+    checkpointEvery: opts.checkpointEvery ?? 1,
     stop: opts.stop ?? new SharedArrayBuffer(4),
   };
   const errors: string[] = [];

@@ -143,12 +143,28 @@ export class PgStore implements RunStore {
     if (r.rowCount === 0) throw new LeaseLostError(id);
   }
 
-  /** Writes only the epochs after the last stored one (one INSERT), then the checkpoint. */
+  /**
+   * Writes only the epochs after the last stored one (one INSERT), then the checkpoint: four round
+   * trips and the commit (lease and last stored epoch in one statement; the DELETE only when the
+   * table holds epochs beyond the snapshot, which a resumed older checkpoint may leave).
+   */
   async saveProgress(id: number, snapshot: TrainSnapshot, owner?: Owner, leaseSeconds = 600): Promise<void> {
     await this.transaction(async (c) => {
-      await this.holdLease(c, id, owner, leaseSeconds);
-      await c.query('DELETE FROM epochs WHERE run_id = $1 AND epoch > $2', [id, snapshot.epoch]);
-      const stored = Number((await c.query('SELECT COALESCE(MAX(epoch), 0) AS n FROM epochs WHERE run_id = $1', [id])).rows[0].n);
+      const head = await c.query(
+        `UPDATE runs SET lease_until = CASE WHEN $2::text IS NULL THEN lease_until ELSE $3 END
+         WHERE id = $1 AND ($2::text IS NULL OR (owner = $2 AND status = 'running'))
+         RETURNING (SELECT COALESCE(MAX(epoch), 0) FROM epochs WHERE run_id = $1) AS stored`,
+        [id, owner?.token ?? null, later(leaseSeconds)],
+      );
+      if (head.rowCount === 0) {
+        if (owner) throw new LeaseLostError(id);
+        throw new Error(`no run with id ${id} in ${this.path}`);
+      }
+      let stored = Number(head.rows[0].stored);
+      if (stored > snapshot.epoch) {
+        await c.query('DELETE FROM epochs WHERE run_id = $1 AND epoch > $2', [id, snapshot.epoch]);
+        stored = snapshot.epoch;
+      }
       const fresh = snapshot.records.filter((r) => r.epoch > stored);
       if (fresh.length > 0) {
         const col = (k: keyof EpochRecord): number[] => fresh.map((r) => r[k]);

@@ -15,6 +15,7 @@ export interface ThreadData {
   leaseSeconds?: number;
   exitWhenIdle: boolean;
   pollMs: number;
+  checkpointEvery: number;
   /** Int32 flag: 1 = checkpoint, hand the run back, exit. */
   stop: SharedArrayBuffer;
 }
@@ -31,7 +32,7 @@ try {
   try {
     const queue = await openQueue(store, data.ids ?? undefined, data.leaseSeconds);
     try {
-      await workLoop(store, queue, { exitWhenIdle: data.exitWhenIdle, pollMs: data.pollMs, shouldStop: () => Atomics.load(stop, 0) === 1, onEvent: post });
+      await workLoop(store, queue, { exitWhenIdle: data.exitWhenIdle, pollMs: data.pollMs, checkpointEvery: data.checkpointEvery, shouldStop: () => Atomics.load(stop, 0) === 1, onEvent: post });
     } finally {
       await queue.close();
     }

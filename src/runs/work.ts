@@ -18,6 +18,8 @@ export interface WorkOptions {
   /** Wait between looks at an empty queue, ms. */
   pollMs: number;
   shouldStop: () => boolean;
+  /** Checkpoint every this many epochs (default 1; always at the end, on a stop and at a lease's half). */
+  checkpointEvery?: number;
   onEvent: (e: WorkEvent) => void;
 }
 
@@ -31,6 +33,7 @@ export async function workLoop(store: RunStore, queue: RunQueue, o: WorkOptions)
     }
     const { status } = await executeRun(store, c.run, {
       owner: c.owner,
+      checkpointEvery: o.checkpointEvery ?? 1,
       leaseSeconds: c.leaseSeconds,
       ...(c.deadline !== undefined && { deadline: c.deadline }),
       shouldStop: o.shouldStop,
