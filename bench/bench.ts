@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: median milliseconds per update (gradient(s) + Adam step) for every problem
- * and mode, batch 8, the published Nt; C/R ratio and achieved GFLOP/s. Writes bench/results.json.
+ * and mode, batch 8, the published Nt; C/R ratio and achieved GFLOP/s; cart-pole also with automatic
+ * gradients (the step and loss as tensor code, recorded and replayed) against its fused path.
+ * Writes bench/results.json.
  * Usage: node dist/bench/bench.js [--quick] [--problem name]
  */
 import { writeFileSync } from 'node:fs';
@@ -10,19 +12,23 @@ import { UpdateRule } from '../src/bptt/update.js';
 import type { Mode } from '../src/bptt/modes.js';
 import { Rng } from '../src/engine/random.js';
 import { createOptimizer } from '../src/optim/optimizers.js';
-import { PROBLEMS, resolveSettings, type Settings } from '../src/physics/index.js';
+import { resolveSettings, type Gradients, type Settings } from '../src/physics/index.js';
+import { builtinProblem } from '../src/runs/problems.js';
 
 interface Case {
   problem: string;
   complexity: string;
   settings: Record<string, unknown>;
+  gradients: Gradients;
 }
 
 const CASES: Case[] = [
-  { problem: 'cartpole', complexity: 'poles=2', settings: { poles: 2 } },
-  { problem: 'cartpole', complexity: 'poles=4', settings: { poles: 4 } },
-  { problem: 'repulsion', complexity: 'rc=0.1', settings: { rc: 0.1 } },
-  { problem: 'quantum', complexity: 'target=3', settings: { target: 3 } },
+  { problem: 'cartpole', complexity: 'poles=2', settings: { poles: 2 }, gradients: 'fused' },
+  { problem: 'cartpole', complexity: 'poles=2', settings: { poles: 2 }, gradients: 'automatic' },
+  { problem: 'cartpole', complexity: 'poles=4', settings: { poles: 4 }, gradients: 'fused' },
+  { problem: 'cartpole', complexity: 'poles=4', settings: { poles: 4 }, gradients: 'automatic' },
+  { problem: 'repulsion', complexity: 'rc=0.1', settings: { rc: 0.1 }, gradients: 'fused' },
+  { problem: 'quantum', complexity: 'target=3', settings: { target: 3 }, gradients: 'fused' },
 ];
 const MODES: [Mode, string][] = [['full', 'R'], ['physics', 'M'], ['stop', 'S'], ['combined', 'C']];
 const BATCH = 8;
@@ -34,6 +40,7 @@ const only = args.includes('--problem') ? args[args.indexOf('--problem') + 1] : 
 interface Result {
   problem: string;
   complexity: string;
+  gradients: Gradients;
   mode: string;
   batch: number;
   steps: number;
@@ -43,10 +50,10 @@ interface Result {
   gflops: number;
 }
 
-function measure(c: Case, mode: Mode): Omit<Result, 'problem' | 'complexity' | 'mode'> {
-  const def = PROBLEMS[c.problem]!;
+function measure(c: Case, mode: Mode): Omit<Result, 'problem' | 'complexity' | 'mode' | 'gradients'> {
+  const def = builtinProblem(c.problem);
   const settings: Settings = resolveSettings(def, c.settings);
-  const p = def.create(settings);
+  const p = def.create(settings, { gradients: c.gradients });
   const rng = new Rng(1);
   const params = p.controller.initParams(rng);
   // A random last layer so every backward sweep does real work from the first update.
@@ -73,18 +80,25 @@ function measure(c: Case, mode: Mode): Omit<Result, 'problem' | 'complexity' | '
 
 const results: Result[] = [];
 for (const c of CASES) {
-  if (!PROBLEMS[c.problem] || (only && only !== c.problem)) continue;
+  if (only && only !== c.problem) continue;
   for (const [mode, letter] of MODES) {
-    const r = { problem: c.problem, complexity: c.complexity, mode: letter, ...measure(c, mode) };
+    const r = { problem: c.problem, complexity: c.complexity, gradients: c.gradients, mode: letter, ...measure(c, mode) };
     results.push(r);
     process.stdout.write(
-      `${r.problem.padEnd(10)} ${r.complexity.padEnd(9)} ${letter}  median ${r.msMedian.toFixed(2).padStart(7)} ms  ` +
+      `${r.problem.padEnd(10)} ${r.complexity.padEnd(9)} ${c.gradients.padEnd(9)} ${letter}  median ${r.msMedian.toFixed(2).padStart(7)} ms  ` +
         `min ${r.msMin.toFixed(2).padStart(7)}  max ${r.msMax.toFixed(2).padStart(7)}  ${r.gflops.toFixed(2)} GFLOP/s\n`,
     );
   }
-  const R = results.find((r) => r.complexity === c.complexity && r.problem === c.problem && r.mode === 'R')!;
-  const C = results.find((r) => r.complexity === c.complexity && r.problem === c.problem && r.mode === 'C')!;
-  process.stdout.write(`${c.problem.padEnd(10)} ${c.complexity.padEnd(9)} C/R = ${(C.msMedian / R.msMedian).toFixed(2)}\n\n`);
+  const mine = results.filter((r) => r.complexity === c.complexity && r.problem === c.problem && r.gradients === c.gradients);
+  const R = mine.find((r) => r.mode === 'R')!, C = mine.find((r) => r.mode === 'C')!;
+  process.stdout.write(`${c.problem.padEnd(10)} ${c.complexity.padEnd(9)} ${c.gradients.padEnd(9)} C/R = ${(C.msMedian / R.msMedian).toFixed(2)}\n`);
+  if (c.gradients === 'automatic') {
+    // Automatic against fused, measured in this run: the issue's target is ≤ 2 per mode.
+    const fused = results.filter((r) => r.complexity === c.complexity && r.problem === c.problem && r.gradients === 'fused');
+    const ratios = mine.map((r) => `${r.mode} ${(r.msMedian / fused.find((f) => f.mode === r.mode)!.msMedian).toFixed(2)}`);
+    process.stdout.write(`${c.problem.padEnd(10)} ${c.complexity.padEnd(9)} automatic/fused: ${ratios.join(', ')}\n`);
+  }
+  process.stdout.write('\n');
 }
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.json');
 writeFileSync(out, JSON.stringify(results, null, 2) + '\n');

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { parsePositiveInt } from '../train/config.js';
+import { problemOfRun } from '../runs/problems.js';
 import { defaultStorePath, RunStore } from '../runs/store.js';
 
 /** Keep equal to DEFAULT_SAMPLES in runs/animate (loaded lazily: resvg is native and only this command needs it). */
@@ -50,7 +51,8 @@ export function animateCommand(): Command {
       const store = RunStore.open(path);
       let animation;
       try {
-        animation = animateRun(store, id, { samples, ...(every !== undefined && { every }), ...size });
+        const def = await problemOfRun(store.run(id), { allowChanged: true, warn: (line) => process.stderr.write(line + '\n') });
+        animation = animateRun(store, id, def, { samples, ...(every !== undefined && { every }), ...size });
       } finally {
         store.close();
       }

@@ -64,7 +64,7 @@ export function demoCommand(): Command {
         say(`   figure: ${files.png} (and ${files.svg})\n   table:  ${files.md}`);
         if (combined) {
           const gif = join(figures, `run-${combined.id}.gif`);
-          writeFileSync(gif, animateRun(done, combined.id).gif);
+          writeFileSync(gif, animateRun(done, combined.id, cartpole).gif);
           say(`   animation of run ${combined.id} (C, ${combined.config.settings.poles} poles): ${gif}`);
         }
       } finally {

@@ -1,7 +1,7 @@
 /** `sbptt runs` (list and filter stored runs and sweeps) and `sbptt export` (records as CSV or JSON). */
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { getProblem } from '../physics/index.js';
+import { problemOfRun } from '../runs/problems.js';
 import { defaultStorePath, RunStore, STATUSES, type StoredRun, type StoredStatus } from '../runs/store.js';
 import { recordColumns, recordsToCsv, type EpochRecord } from '../train/record.js';
 import { duration, sci, table } from './format.js';
@@ -26,7 +26,6 @@ export function runsCommand(): Command {
     .option('--json', 'print JSON')
     .action((o: { store?: string; problem?: string; status?: string; sweep?: string; sweeps?: boolean; json?: boolean }) => {
       const status = parseStatus(o.status);
-      if (o.problem !== undefined) getProblem(o.problem);
       const store = RunStore.open(defaultStorePath(o.store));
       try {
         if (o.sweeps) {
@@ -69,7 +68,7 @@ export function exportCommand(): Command {
     .option('--format <format>', 'csv or json', 'csv')
     .option('--out <file>', 'write to a file instead of standard output')
     .option(storeOption, storeHelp)
-    .action((target: string, o: { format: string; out?: string; store?: string }) => {
+    .action(async (target: string, o: { format: string; out?: string; store?: string }) => {
       if (o.format !== 'csv' && o.format !== 'json') throw new Error(`--format: got "${o.format}", expected csv or json`);
       const store = RunStore.open(defaultStorePath(o.store));
       let text: string;
@@ -79,7 +78,7 @@ export function exportCommand(): Command {
           text = JSON.stringify(runs.map((r) => ({ ...r, records: records.get(r.id) })), null, 1) + '\n';
         } else {
           // Long format: one row per run and epoch, the run's identifying fields first (pandas-ready).
-          const physics = runs.some((r) => getProblem(r.problem).reportsPhysicsLoss);
+          const physics = await reportsPhysicsLoss(runs);
           const columns = recordColumns(physics);
           const lines: string[] = [];
           for (const r of runs) {
@@ -96,4 +95,16 @@ export function exportCommand(): Command {
       if (o.out) writeFileSync(o.out, text);
       else process.stdout.write(text);
     });
+}
+
+/** Whether any of the runs' problems reports the physics-only loss (a problem module that is gone: yes, to lose nothing). */
+async function reportsPhysicsLoss(runs: readonly StoredRun[]): Promise<boolean> {
+  for (const r of runs) {
+    try {
+      if ((await problemOfRun(r, { allowChanged: true })).reportsPhysicsLoss) return true;
+    } catch {
+      return true;
+    }
+  }
+  return false;
 }

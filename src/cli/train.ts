@@ -1,41 +1,38 @@
 /** `sbptt train <problem>`: one subcommand per problem, its flags derived from the problem's settings. */
 import { Command } from 'commander';
-import { PROBLEMS, type ProblemDefinition } from '../physics/index.js';
 import { executeRun } from '../runs/execute.js';
 import { writeRunFolder } from '../runs/output.js';
 import { defaultStorePath, RunStore } from '../runs/store.js';
 import { resolveTrainConfig } from '../train/config.js';
 import { duration, Eta, sci } from './format.js';
 import { addProblemOptions, overridesFromOptions } from './options.js';
+import { problemListing, type ProblemCommand } from './problem-args.js';
 
-export function trainCommand(): Command {
-  const train = new Command('train').description('train a controller on one problem; see `sbptt train <problem> --help`');
-  for (const def of Object.values(PROBLEMS)) {
-    const sub = new Command(def.name).description(def.title);
-    addProblemOptions(sub, def, true)
+export function trainCommand(problems: readonly ProblemCommand[]): Command {
+  const train = new Command('train').description('train a controller on one problem (a built-in name or a module path); see `sbptt train <problem> --help`');
+  for (const p of problems) {
+    const sub = new Command(p.command).description(p.definition.title);
+    addProblemOptions(sub, p.definition, true)
       .option('--out <dir>', 'output folder (default runs/<problem>-<mode>-<time>)')
       .option('--quiet', 'no per-epoch progress lines')
-      .action((opts: Record<string, unknown>) => runTrain(def, opts));
+      .action((opts: Record<string, unknown>) => runTrain(p, opts));
     train.addCommand(sub);
   }
-  const listing = Object.values(PROBLEMS)
-    .map((d) => `  ${d.name} — ${d.title}\n` + d.settings.map((s) => `      --${s.flag.padEnd(18)} ${s.help} (default ${String(s.default)})`).join('\n'))
-    .join('\n');
-  train.addHelpText('after', `\nProblems and their flags (plus the training flags shown by \`sbptt train <problem> --help\`):\n${listing}\n`);
+  train.addHelpText('after', problemListing(problems));
   return train;
 }
 
-function runTrain(def: ProblemDefinition, opts: Record<string, unknown>): void {
+function runTrain({ definition: def, source }: ProblemCommand, opts: Record<string, unknown>): void {
   const overrides = overridesFromOptions(def, opts);
   const config = resolveTrainConfig(def, overrides);
   const problem = def.create(config.settings);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const out = String(opts.out ?? `runs/${def.name}-${config.mode}-${stamp}`);
   const store = RunStore.open(defaultStorePath(opts.store as string | undefined));
-  const id = store.createRun(config);
+  const id = store.createRun(config, null, 'queued', source);
   const eta = new Eta();
   const quiet = Boolean(opts.quiet);
-  const { status, trainer } = executeRun(store, id, {
+  const { status, trainer } = executeRun(store, id, def, {
     onStart: (t) => {
       if (!quiet) {
         const initial = t.evaluate().testLoss;

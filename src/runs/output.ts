@@ -1,7 +1,6 @@
 /** Writes a finished (or diverged) run to a folder: config, records (CSV + JSON), controller. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getProblem } from '../physics/index.js';
 import type { TrainConfig } from '../train/config.js';
 import { controllerToJson } from '../train/controller-file.js';
 import { recordColumns, recordsToCsv } from '../train/record.js';
@@ -17,7 +16,7 @@ export interface RunFiles {
 export function writeRunFolder(dir: string, trainer: Trainer): RunFiles {
   mkdirSync(dir, { recursive: true });
   const config: TrainConfig = trainer.config;
-  const columns = recordColumns(getProblem(config.problem).reportsPhysicsLoss);
+  const columns = recordColumns(trainer.definition.reportsPhysicsLoss);
   const files: RunFiles = {
     config: join(dir, 'config.json'),
     csv: join(dir, 'records.csv'),

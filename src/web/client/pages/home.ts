@@ -1,11 +1,12 @@
 /** The start page: every sweep with its progress, then the runs outside sweeps; live. */
-import { PROBLEMS } from '../../../physics/index.js';
+import { BUILTIN_PROBLEMS } from '../../../physics/index.js';
 import type { StoredRun, SweepSummary } from '../../api-types.js';
 import { api, poll } from '../api.js';
 import { duration, fill, h, link, modeLetter, progress, runHref, statusBadge, sweepHref, table, when } from '../dom.js';
 import type { Page } from '../router.js';
 
-const problemTitle = (name: string): string => PROBLEMS[name]?.title ?? name;
+// A problem from a user's module is shown by its name (its title is on the run's page).
+const problemTitle = (name: string): string => BUILTIN_PROBLEMS.find((p) => p.name === name)?.title ?? name;
 
 function countsCell(s: SweepSummary): HTMLElement {
   const parts = Object.entries(s.counts)

@@ -4,8 +4,8 @@
  * and the force on the cart as an arrow scaled by the largest |force| of the rollout.
  * The camera is fixed per sample and frames the cart's whole excursion. Pure.
  */
-import { CARTPOLE_CONSTANTS } from '../../physics/cartpole/index.js';
-import type { SceneSpec } from './scenes.js';
+import { CARTPOLE_CONSTANTS } from './step.js';
+import type { SceneSpec } from '../presentation.js';
 import {
   arrow,
   circle,
@@ -20,7 +20,7 @@ import {
   text,
   type Rect,
   type Rollout,
-} from './svg.js';
+} from '../scene/svg.js';
 
 const CART_HALF_WIDTH = 0.2;
 const CART_HEIGHT = 0.16;
