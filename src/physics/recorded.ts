@@ -6,7 +6,8 @@
  *
  * The step's VJP replays the step's forward first: the unroll asks for VJPs in reverse step
  * order and a recording holds one step's intermediates. The physics is a small part of an update
- * (the network dominates), so recomputing it is cheaper than keeping every step's intermediates.
+ * (the network dominates), and one hot recording replayed twice was measured faster than a
+ * recording per step.
  */
 import { record, type RecordedFunction } from '../engine/record.js';
 import { Tensor } from '../engine/tensor.js';
@@ -72,6 +73,8 @@ export class RecordedSimulator implements Simulator {
     const rec = this.recording(x, c, B);
     this.ins[0] = x;
     this.ins[1] = c;
+    // Replayed, not kept per step: measured faster than one recording per step of the unroll
+    // (npm run bench, cart-pole: automatic/fused 1.3 against 1.9 with per-step recordings).
     rec.forward(this.ins);
     const xs = xBar ? this.xScratch.get(B)!.fill(0) : null;
     cBar.fill(0, 0, B * this.controlSize);

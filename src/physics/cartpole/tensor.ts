@@ -6,7 +6,7 @@
  */
 import { add, div, mul, sub } from '../../engine/ops/binary.js';
 import { sum } from '../../engine/ops/reduce.js';
-import { concat, reshape, slice } from '../../engine/ops/shape.js';
+import { concat, gather, reshape, slice, stack } from '../../engine/ops/shape.js';
 import { cos, sin } from '../../engine/ops/unary.js';
 import type { Tensor } from '../../engine/tensor.js';
 import type { TensorLossTerm, TensorStep } from '../define.js';
@@ -16,11 +16,11 @@ import type { CartpoleConstants } from './step.js';
 export function cartpoleTensorStep(poles: number, k: CartpoleConstants): TensorStep {
   const { g, m, M, l, dt } = k;
   const ml = m * l;
+  const angles = Array.from({ length: poles }, (_, i) => 2 + 2 * i);
+  const rates = angles.map((i) => i + 1);
   return (x: Tensor, f: Tensor): Tensor => {
     const B = x.shape[0]!;
-    const bodies = reshape(x, [B, 1 + poles, 2]);
-    const col = (body: number, j: number, n = 1): Tensor => reshape(slice(slice(bodies, 1, body, body + n), 2, j), [B, n]);
-    const th = col(1, 0, poles), thd = col(1, 1, poles);
+    const th = gather(x, 1, angles), thd = gather(x, 1, rates); // [B][P]
     const s = sin(th), kc = cos(th), q = mul(mul(s, thd), thd);
     const A = div(add(f, mul(ml, q)), M);
     const Bi = mul(l, sub(4 / 3, div(mul(mul(m, kc), kc), M)));
@@ -29,18 +29,17 @@ export function cartpoleTensorStep(poles: number, k: CartpoleConstants): TensorS
     const thdN = add(thd, mul(dt, tdd));
     const thN = add(th, mul(dt, thdN));
     const xdd = div(add(f, mul(ml, reshape(C, [B, 1]))), M);
-    const xdN = add(col(0, 1), mul(dt, xdd));
-    const xN = add(col(0, 0), mul(dt, xdN));
-    const polesN = reshape(concat([reshape(thN, [B, poles, 1]), reshape(thdN, [B, poles, 1])], 2), [B, 2 * poles]);
-    return concat([xN, xdN, polesN], 1);
+    const xdN = add(slice(x, 1, 1), mul(dt, xdd));
+    const xN = add(slice(x, 1, 0), mul(dt, xdN));
+    return concat([xN, xdN, reshape(stack([thN, thdN], 2), [B, 2 * poles])], 1);
   };
 }
 
 /** FINAL loss 1 − mean over batch and poles of cos θ_i. */
 export function cartpoleFinalLossTerm(poles: number): TensorLossTerm {
+  const angles = Array.from({ length: poles }, (_, i) => 2 + 2 * i);
   return (x: Tensor): Tensor => {
     const B = x.shape[0]!;
-    const th = reshape(slice(slice(reshape(x, [B, 1 + poles, 2]), 1, 1, 1 + poles), 2, 0), [B, poles]);
-    return sub(1, mul(sum(cos(th)), 1 / (B * poles)));
+    return sub(1, mul(sum(cos(gather(x, 1, angles))), 1 / (B * poles)));
   };
 }
