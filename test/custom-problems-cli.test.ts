@@ -129,7 +129,7 @@ test('a problem module trains, sweeps, exports, animates and is served like a bu
   assert.equal(frames.frames.length, frames.steps.length);
   assert.equal(frames.steps.at(-1), 10);
   assert.match(frames.frames[0]!, /^<svg[^>]*width="480"/);
-  assert.match(frames.frames[0]!, /state x_n over its 12 components/);
+  assert.match(frames.frames[0]!, /state \(12 values\)/);
   s.close();
 
   const [csv, gif, plot, resumed] = await Promise.all([

@@ -35,7 +35,8 @@ function plotBlock(
       for (let n = 0; n <= current; n++) if (Number.isFinite(v(n, b, i))) pts.push([p.x(n), p.y(v(n, b, i))]);
       out += polyline(pts, { color, width: 1.8 });
       if (Number.isFinite(v(current, b, i))) out += circle(p.x(current), p.y(v(current, b, i)), 3, color);
-      out += text(r.x + r.w, r.y + 10 + 11 * i, `[${i}] ${fmt(v(current, b, i))}`, { size: 9, color, anchor: 'end' });
+      // Current values under the plot, while they fit.
+      if (size <= 3) out += text(r.x + (i * r.w) / size, r.y + r.h + 11, `[${i}] ${fmt(v(current, b, i))}`, { size: 9, color });
     }
     return out;
   }
@@ -49,7 +50,8 @@ function plotBlock(
   };
   out += polyline(profile(0), { color: COLORS.reference, width: 1.2, dash: '4 3' });
   out += polyline(profile(current), { color: COLORS.psi, width: 2 });
-  out += text(r.x + r.w, r.y + 10, `- - step 0`, { size: 9, color: COLORS.reference, anchor: 'end' });
+  out += text(r.x, r.y + r.h + 11, '— now', { size: 9, color: COLORS.psi });
+  out += text(r.x + r.w, r.y + r.h + 11, '- - step 0', { size: 9, color: COLORS.reference, anchor: 'end' });
   return out;
 }
 
@@ -71,13 +73,13 @@ export function genericScene(ro: Rollout): SceneSpec {
     aspect: 0.5,
     dt: ro.dt ?? 1,
     panel(b: number, n: number, r: Rect): string {
-      const inner = inset(r, 10, 30, 10, 8);
+      const inner = inset(r, 10, 32, 10, 16);
       const left: Rect = { x: inner.x, y: inner.y, w: inner.w * 0.6 - 8, h: inner.h };
       const right: Rect = { x: inner.x + inner.w * 0.6 + 8, y: inner.y, w: inner.w * 0.4 - 8, h: inner.h };
       let out = text(r.x + 6, r.y + 13, `test #${b + 1}`, { color: COLORS.muted });
       const curves = S <= MAX_CURVES;
-      out += plotBlock(left, curves ? 'state x(t)' : `state x_n over its ${S} components`, S, Nt + 1, n, b, x, xRange, curves);
-      out += plotBlock(right, C <= 4 ? 'control c(t)' : `control c_n (${C})`, C, Nt, controlStep(n, Nt), b, c, cRange, C <= 4);
+      out += plotBlock(left, curves ? 'state x(t)' : `state (${S} values)`, S, Nt + 1, n, b, x, xRange, curves);
+      out += plotBlock(right, C <= 4 ? 'control c(t)' : `control (${C})`, C, Nt, controlStep(n, Nt), b, c, cRange, C <= 4);
       return out;
     },
   };
