@@ -28,6 +28,14 @@ export interface KernelPlan {
    * inBars). Called after `forward` with the same `ins` and `out`. Must not allocate.
    */
   backward(outBar: Float64Array, ins: readonly Float64Array[], out: Float64Array, inBars: readonly (Float64Array | null)[]): void;
+  /**
+   * Per input, true when `backward` adds at most one term into each element of inBars[i]
+   * (element-wise or injective reads), and for an element shared by several inputs (the same
+   * tensor passed twice) adds their terms in input order. `record` then accumulates straight
+   * into a cotangent that already holds other contributions, which gives the same sums bit
+   * for bit as adding a separate buffer (x + (0 + t) = x + t). Omitted: false.
+   */
+  readonly singleTerm?: readonly boolean[];
 }
 
 export interface Kernel<A = undefined> {

@@ -14,11 +14,15 @@
  *
  * Replay performs the eager engine's arithmetic in the eager engine's order: the forward
  * runs the same plans in the same order, and the backward sweeps the graph in the order of
- * `backward` and accumulates every cotangent in the same sequence (the first contribution to
- * a tensor lands in its zeroed buffer, later ones go through a scratch buffer and are then
- * added, exactly as `backward` does), so results are bit-identical to `vjp` of the function.
+ * `backward` and accumulates every cotangent in the same sequence. The first contribution to
+ * a tensor lands in its zeroed buffer; a later one is added straight in when its plan adds a
+ * single term per element (`KernelPlan.singleTerm`), else it goes through a scratch buffer
+ * that is then added, exactly as `backward` does. So results are bit-identical to `vjp`.
+ *
+ * One recording holds one call's intermediates: `backward` must follow the `forward` it
+ * differentiates. `fork()` gives more replays of the same recording with their own buffers.
  */
-import { receivesGradient, withTape, type KernelPlan, type TapeEntry } from './kernel.js';
+import { receivesGradient, withTape, type Kernel, type KernelPlan, type TapeEntry } from './kernel.js';
 import { Tensor, sizeOf, topoOrder, type Shape } from './tensor.js';
 import { shapeText } from './ops/indexing.js';
 
@@ -33,24 +37,40 @@ export interface RecordedFunction {
    * outputShape's size.
    */
   backward(outBar: Float64Array, inBars: readonly (Float64Array | null)[]): void;
+  /**
+   * Another replay of the same recording with its own buffers (nothing is traced again):
+   * keeps several calls' intermediates alive at once, e.g. one per time step of an unroll
+   * whose backward sweep comes after all forward steps.
+   */
+  fork(): RecordedFunction;
 }
 
 /** Where a replayed op reads an operand: input i (given per call), a recorded value, or a captured constant. */
 type Operand = { input: number } | { value: number } | { constant: Float64Array };
 
-/** One recorded op in the forward program. */
+/** One recorded op in the forward program: enough to plan it again. */
 interface Op {
-  readonly entry: TapeEntry;
-  readonly plan: KernelPlan;
+  readonly kernel: Kernel<any>;
+  readonly attrs: unknown;
+  readonly inShapes: Shape[];
   readonly operands: Operand[];
 }
 
 /** The graph's tensors that take part in the backward sweep: inputs and recorded ops, by id. */
 interface BackwardGraph {
-  /** Traced tensors of the recording in `backward`'s order (inputs first, output last). */
-  order: { tensor: Tensor; input: number; op: number }[];
+  /** Traced tensors of the recording in `backward`'s order (inputs first, output last): size, input index or op index (else −1). */
+  order: { size: number; input: number; op: number }[];
   /** Per tensor in `order`: its parents' positions in `order` (−1: a constant or cut edge). */
   parents: number[][];
+}
+
+/** Everything a replay needs, shared by the forks of one recording. */
+interface Program {
+  inputShapes: Shape[];
+  outputShape: Shape;
+  root: Operand;
+  ops: Op[];
+  graph: BackwardGraph;
 }
 
 export function record(fn: (...xs: Tensor[]) => Tensor, exampleInputs: readonly Tensor[]): RecordedFunction {
@@ -92,13 +112,18 @@ export function record(fn: (...xs: Tensor[]) => Tensor, exampleInputs: readonly 
       );
     }
     opIndex.set(k, ops.length);
-    ops.push({ entry, plan: kernel.plan(inputs.map((x) => x.shape), attrs), operands: inputs.map(operandOf) });
+    ops.push({ kernel, attrs, inShapes: inputs.map((x) => x.shape), operands: inputs.map(operandOf) });
   });
 
   // Operands and the output refer to positions in the forward program from here on.
   const remap = (o: Operand): Operand => ('value' in o ? { value: opIndex.get(o.value)! } : o);
-  const program = ops.map((op) => ({ ...op, operands: op.operands.map(remap) }));
-  return new Replay(leaves.map((l) => l.shape), out, remap(root), program, backwardGraph(out, leaves, tape, opIndex));
+  return new Replay({
+    inputShapes: leaves.map((l) => l.shape),
+    outputShape: out.shape,
+    root: remap(root),
+    ops: ops.map((op) => ({ ...op, operands: op.operands.map(remap) })),
+    graph: backwardGraph(out, leaves, tape, opIndex),
+  });
 }
 
 function backwardGraph(out: Tensor, leaves: Tensor[], tape: TapeEntry[], opIndex: Map<number, number>): BackwardGraph {
@@ -109,9 +134,10 @@ function backwardGraph(out: Tensor, leaves: Tensor[], tape: TapeEntry[], opIndex
     if (op !== undefined && e.output.traced) id.set(e.output, { input: -1, op });
   });
   // Tensors from outside the recording (closed-over traced tensors) are constants here.
-  const order = (id.has(out) ? topoOrder(out) : []).filter((t) => id.has(t)).map((t) => ({ tensor: t, ...id.get(t)! }));
-  const pos = new Map(order.map((o, i) => [o.tensor, i]));
-  const parents = order.map(({ tensor: t }) =>
+  const tensors = (id.has(out) ? topoOrder(out) : []).filter((t) => id.has(t));
+  const order = tensors.map((t) => ({ size: t.size, ...id.get(t)! }));
+  const pos = new Map(tensors.map((t, i) => [t, i]));
+  const parents = tensors.map((t) =>
     (t.node?.parents ?? []).map((p, j) => (p.traced && receivesGradient(t.node!.kernel, j) ? pos.get(p) ?? -1 : -1)),
   );
   return { order, parents };
@@ -152,20 +178,16 @@ class Replay implements RecordedFunction {
   private readonly outputConstant: Float64Array | null;
   private schedule: BackwardSchedule | null = null;
 
-  constructor(
-    inputShapes: Shape[],
-    out: Tensor,
-    root: Operand,
-    ops: Op[],
-    private readonly graph: BackwardGraph,
-  ) {
+  constructor(private readonly program: Program) {
+    const { inputShapes, outputShape, root, ops } = program;
     this.inputShapes = inputShapes;
-    this.outputShape = out.shape;
+    this.outputShape = outputShape;
     this.inputSizes = inputShapes.map(sizeOf);
-    this.plans = ops.map((op) => op.plan);
-    const arena = new Float64Array(ops.reduce((n, op) => n + sizeOf(op.plan.outShape), 0));
+    // Planned per replay: plans may keep per-call state (the winners of a max).
+    this.plans = ops.map((op) => op.kernel.plan!(op.inShapes, op.attrs));
+    const arena = new Float64Array(this.plans.reduce((n, plan) => n + sizeOf(plan.outShape), 0));
     let at = 0;
-    this.values = ops.map((op) => arena.subarray(at, (at += sizeOf(op.plan.outShape))));
+    this.values = this.plans.map((plan) => arena.subarray(at, (at += sizeOf(plan.outShape))));
     this.opIns = ops.map((op, k) =>
       op.operands.map((o, j) => {
         if ('input' in o) {
@@ -179,7 +201,11 @@ class Replay implements RecordedFunction {
     );
     this.outputFromInput = 'input' in root ? root.input : -1;
     this.outputConstant = 'constant' in root ? root.constant : null;
-    this.output = 'value' in root ? this.values[root.value]! : new Float64Array(out.size);
+    this.output = 'value' in root ? this.values[root.value]! : new Float64Array(sizeOf(outputShape));
+  }
+
+  fork(): RecordedFunction {
+    return new Replay(this.program);
   }
 
   forward(ins: readonly Float64Array[]): Float64Array {
@@ -237,7 +263,7 @@ class Replay implements RecordedFunction {
 
   /** Builds the backward program for the given wanted inputs (once per pattern). */
   private plan(wanted: boolean[]): BackwardSchedule {
-    const { order, parents } = this.graph;
+    const { order, parents } = this.program.graph;
     const n = order.length;
     // useful: the tensor's cotangent reaches a wanted input. hasBar: it receives one (as in `backward`).
     const useful = order.map(() => false);
@@ -252,14 +278,16 @@ class Replay implements RecordedFunction {
     // outBar), one scratch per contribution after the first.
     const contributed = order.map(() => false);
     const sizes: number[] = [];
-    const barAt = order.map((o, i) => (live(i) && i !== n - 1 ? (sizes.push(o.tensor.size), sizes.length - 1) : -1));
+    const barAt = order.map((o, i) => (live(i) && i !== n - 1 ? (sizes.push(o.size), sizes.length - 1) : -1));
     const scratchAt: number[][] = [];
     for (let i = n - 1; i >= 0; i--) {
       if (!live(i) || order[i]!.op < 0) continue;
-      scratchAt[i] = parents[i]!.map((p) => {
+      const singleTerm = this.plans[order[i]!.op]!.singleTerm;
+      scratchAt[i] = parents[i]!.map((p, j) => {
         if (p < 0 || !live(p)) return -1;
         if (!contributed[p]) return ((contributed[p] = true), -1);
-        sizes.push(order[p]!.tensor.size);
+        if (singleTerm?.[j]) return -1;
+        sizes.push(order[p]!.size);
         return sizes.length - 1;
       });
     }

@@ -5,7 +5,7 @@
  * the axes it was broadcast along.
  */
 import { registerKernel, runKernel, type Kernel } from '../kernel.js';
-import { Tensor, tensor } from '../tensor.js';
+import { Tensor, sizeOf, tensor } from '../tensor.js';
 import { broadcastIndex, broadcastShapes } from './indexing.js';
 
 
@@ -34,6 +34,8 @@ export function binaryKernel(name: string, forward: Forward, backward: Backward 
       const ib = broadcastIndex(sb!, outShape);
       return {
         outShape,
+        // Element-wise loops over k add a's term before b's; a broadcast input gets several.
+        singleTerm: [ia.length === sizeOf(sa!), ib.length === sizeOf(sb!)],
         forward: (ins, out) => forward(ins[0]!, ins[1]!, out, ia, ib),
         backward: (g, ins, out, bars) => {
           if (backward && (bars[0] || bars[1])) backward(g, ins[0]!, ins[1]!, out, ia, ib, bars[0] ?? null, bars[1] ?? null);

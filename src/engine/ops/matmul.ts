@@ -12,6 +12,7 @@ const kernel: Kernel = registerKernel({
     const m = sa![0]!, k = sa![1]!, n = sb![1]!;
     return {
       outShape: [m, n],
+      singleTerm: [true, m === 1], // Ā gets one finished dot product per element; B̄ sums over rows
       forward: (ins, out) => {
         const a = ins[0]!, b = ins[1]!;
         out.fill(0);

@@ -56,6 +56,7 @@ const sumKernel: Kernel<ReduceAttrs> = registerKernel<ReduceAttrs>({
     const { outShape, map } = reduction(shape!, attrs, 'sum');
     return {
       outShape,
+      singleTerm: [true], // the backward broadcasts: one term per input element
       forward: (ins, out) => {
         const x = ins[0]!;
         out.fill(0);
@@ -78,6 +79,7 @@ function extremumKernel(name: string, better: (v: number, best: number) => boole
       const winner = new Int32Array(sizeOf(outShape));
       return {
         outShape,
+        singleTerm: [true], // the winners are distinct elements
         forward: (ins, out) => {
           const x = ins[0]!;
           winner.fill(-1);

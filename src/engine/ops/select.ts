@@ -4,7 +4,7 @@
  * branch on tensor values with `if` — it computes both sides and selects per element.
  */
 import { registerKernel, runKernel, type Kernel } from '../kernel.js';
-import type { Tensor } from '../tensor.js';
+import { sizeOf, type Tensor } from '../tensor.js';
 import { asTensor, binaryKernel, type TensorLike } from './binary.js';
 import { broadcastIndex, broadcastShapes } from './indexing.js';
 
@@ -44,6 +44,7 @@ const whereKernel: Kernel = registerKernel({
     const ib = broadcastIndex(sb!, outShape);
     return {
       outShape,
+      singleTerm: [true, ia.length === sizeOf(sa!), ib.length === sizeOf(sb!)],
       forward: (ins, out) => {
         const c = ins[0]!, a = ins[1]!, b = ins[2]!;
         for (let k = 0; k < out.length; k++) out[k] = c[ic[k]!]! !== 0 ? a[ia[k]!]! : b[ib[k]!]!;

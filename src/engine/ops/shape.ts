@@ -8,11 +8,15 @@ import { registerKernel, runKernel, type Kernel, type KernelPlan } from '../kern
 import { Tensor, sizeOf, type Shape } from '../tensor.js';
 import { axisBlocks, broadcastIndex, broadcastShapes, normalizeAxis, shapeText, stridedMap, stridesOf } from './indexing.js';
 
-/** out[k] = x[map[k]] (a null map is the identity); the backward scatter-adds, so repeated reads accumulate. */
-function gatherPlan(outShape: Shape, map: Int32Array | null): KernelPlan {
+/**
+ * out[k] = x[map[k]] (a null map is the identity); the backward scatter-adds, so repeated
+ * reads accumulate. `injective`: no element is read twice.
+ */
+function gatherPlan(outShape: Shape, map: Int32Array | null, injective: boolean): KernelPlan {
   if (map === null) {
     return {
       outShape,
+      singleTerm: [true],
       forward: (ins, out) => out.set(ins[0]!),
       backward: (g, _ins, _out, bars) => {
         const xb = bars[0];
@@ -22,6 +26,7 @@ function gatherPlan(outShape: Shape, map: Int32Array | null): KernelPlan {
   }
   return {
     outShape,
+    singleTerm: [injective],
     forward: (ins, out) => {
       const x = ins[0]!;
       for (let k = 0; k < out.length; k++) out[k] = x[map[k]!]!;
@@ -33,19 +38,25 @@ function gatherPlan(outShape: Shape, map: Int32Array | null): KernelPlan {
   };
 }
 
-function mapKernel<A>(name: string, plan: (shape: Shape, attrs: A) => { outShape: Shape; map: Int32Array | null }): Kernel<A> {
+interface IndexMap {
+  outShape: Shape;
+  map: Int32Array | null;
+  injective: boolean;
+}
+
+function mapKernel<A>(name: string, plan: (shape: Shape, attrs: A) => IndexMap): Kernel<A> {
   return registerKernel<A>({
     name,
     plan: ([shape], attrs) => {
-      const { outShape, map } = plan(shape!, attrs);
-      return gatherPlan(outShape, map);
+      const { outShape, map, injective } = plan(shape!, attrs);
+      return gatherPlan(outShape, map, injective);
     },
   });
 }
 
 const reshapeKernel = mapKernel<{ shape: Shape }>('Reshape', (from, { shape }) => {
   if (sizeOf(shape) !== sizeOf(from)) throw new Error(`cannot reshape ${shapeText(from)} to ${shapeText(shape)}`);
-  return { outShape: shape, map: null };
+  return { outShape: shape, map: null, injective: true };
 });
 
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -85,7 +96,7 @@ const sliceKernel = mapKernel<SliceAttrs>('Slice', (shape, { axis, start, end })
   const outShape = [...shape];
   outShape[a] = end - start;
   const strides = stridesOf(shape);
-  return { outShape, map: stridedMap(outShape, strides, start * strides[a]!) };
+  return { outShape, map: stridedMap(outShape, strides, start * strides[a]!), injective: true };
 });
 
 /** Elements start ≤ i < end along `axis` (end defaults to start + 1, keeping the axis). */
@@ -113,7 +124,7 @@ const gatherKernel = mapKernel<GatherAttrs>('Gather', (shape, { axis, indices })
   let k = 0;
   for (let o = 0; o < outer; o++)
     for (const j of idx) for (let i = 0; i < inner; i++) map[k++] = (o * len + j) * inner + i;
-  return { outShape, map };
+  return { outShape, map, injective: new Set(idx).size === idx.length };
 });
 
 /**
@@ -132,7 +143,7 @@ const transposeKernel = mapKernel<{ perm: readonly number[] | null }>('Transpose
   }
   const strides = stridesOf(shape);
   const outShape = p.map((i) => shape[i]!);
-  return { outShape, map: stridedMap(outShape, p.map((i) => strides[i]!)) };
+  return { outShape, map: stridedMap(outShape, p.map((i) => strides[i]!)), injective: true };
 });
 
 /** Axes permuted: result axis i is input axis perm[i] (default: all axes reversed, the 2-D transpose). */
@@ -148,7 +159,7 @@ const broadcastKernel = mapKernel<{ shape: Shape }>('BroadcastTo', (from, { shap
     ok = false;
   }
   if (!ok) throw new Error(`cannot broadcast ${shapeText(from)} to ${shapeText(shape)}`);
-  return { outShape: shape, map: broadcastIndex(from, shape) };
+  return { outShape: shape, map: broadcastIndex(from, shape), injective: sizeOf(from) === sizeOf(shape) };
 });
 
 /** x repeated along broadcast axes to `shape` (NumPy rules); the backward sums them back. */
@@ -160,6 +171,7 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
 function joinPlan(outShape: Shape, maps: Int32Array[]): KernelPlan {
   return {
     outShape,
+    singleTerm: maps.map(() => true), // inputs in order, each element written once
     forward: (ins, out) => {
       for (let i = 0; i < maps.length; i++) {
         const x = ins[i]!, map = maps[i]!;

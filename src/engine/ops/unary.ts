@@ -20,6 +20,7 @@ function unaryKernel<A>(name: string, forward: Forward<A>, backward: Backward<A>
       const n = sizeOf(outShape);
       return {
         outShape,
+        singleTerm: [true],
         forward: (ins, out) => forward(ins[0]!, out, n, attrs),
         backward: (g, ins, out, bars) => {
           const xb = bars[0];
