@@ -33,6 +33,8 @@ export interface CurveColumns {
   epoch: number[];
   testLoss: (number | null)[];
   gradSize: (number | null)[];
+  /** Seconds each epoch's updates took. */
+  time: number[];
 }
 
 /** GET /api/sweeps/:sweep/curves. */
@@ -40,6 +42,11 @@ export interface SweepCurves {
   sweep: string;
   problem: string;
   runs: (StoredRun & { curves: CurveColumns })[];
+}
+
+/** GET /api/runs: a run with its last stored test loss (null: no epoch yet, or not finite). */
+export interface RunListEntry extends StoredRun {
+  lastTestLoss: number | null;
 }
 
 /** GET /api/runs/:id. */

@@ -77,4 +77,6 @@ export function link(href: string, text: string): HTMLAnchorElement {
 }
 
 export const runHref = (id: number): string => `#/runs/${id}`;
+/** The overlay of runs (pages/compare.ts). */
+export const compareHref = (ids: readonly number[]): string => `#/compare?runs=${ids.join(',')}`;
 export const sweepHref = (name: string): string => `#/sweeps/${encodeURIComponent(name)}`;

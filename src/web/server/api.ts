@@ -6,7 +6,7 @@
  *   GET /api/sweeps                          every sweep with its progress
  *   GET /api/sweeps/:sweep                   a sweep's runs
  *   GET /api/sweeps/:sweep/curves            its runs with the columns the comparison figure reads
- *   GET /api/runs[?sweep=&status=&problem=]  runs, filtered
+ *   GET /api/runs[?sweep=&status=&problem=]  runs, filtered, each with its last test loss
  *   GET /api/runs/:id                        one run (+ whether a trained controller is stored)
  *   GET /api/runs/:id/records                its per-epoch records
  *   GET /api/runs/:id/controller             its trained controller file
@@ -16,7 +16,7 @@ import { getProblem } from '../../physics/index.js';
 import { datasetFor } from '../../runs/datasets.js';
 import { STATUSES, type RunFilter, type RunStore, type StoredRun } from '../../runs/store.js';
 import type { EpochRecord } from '../../train/record.js';
-import type { CurveColumns, InitialStates, RunDetail, SweepCurves, SweepDetail, SweepSummary } from '../api-types.js';
+import type { CurveColumns, InitialStates, RunDetail, RunListEntry, SweepCurves, SweepDetail, SweepSummary } from '../api-types.js';
 import { checkQuery, checkSweepName, notFound, parseProblem, parseRunId, parseSampleCount, parseStatus, quote } from './params.js';
 
 export const API_ROUTES = [
@@ -73,10 +73,11 @@ function curveColumns(records: readonly EpochRecord[]): CurveColumns {
     epoch: records.map((r) => r.epoch),
     testLoss: records.map((r) => finite(r.testLoss)),
     gradSize: records.map((r) => finite(r.gradSize)),
+    time: records.map((r) => r.time),
   };
 }
 
-function runList(store: RunStore, query: URLSearchParams): StoredRun[] {
+function runList(store: RunStore, query: URLSearchParams): RunListEntry[] {
   checkQuery(query, ['sweep', 'status', 'problem']);
   const filter: RunFilter = {};
   const status = query.get('status'), problem = query.get('problem'), sweep = query.get('sweep');
@@ -86,7 +87,10 @@ function runList(store: RunStore, query: URLSearchParams): StoredRun[] {
     sweepRuns(store, sweep); // 400 for a malformed name, 404 for an unknown one
     filter.sweep = sweep;
   }
-  return store.runs(filter);
+  return store.runs(filter).map((r) => {
+    const last = r.epochsDone > 0 ? store.records(r.id).at(-1)!.testLoss : null;
+    return { ...r, lastTestLoss: last !== null && Number.isFinite(last) ? last : null };
+  });
 }
 
 function initialStates(run: StoredRun, query: URLSearchParams): InitialStates {
