@@ -10,10 +10,17 @@ import { sweepCommand } from './sweep.js';
 import { toyCommand } from './toy.js';
 import { trainCommand } from './train.js';
 
+// `sbptt export 3 | head`: the reader left; stop quietly instead of printing an EPIPE stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 const program = new Command('sbptt')
   .description('stable-bptt: train controllers through differentiable physics with stabilised backpropagation through time')
   .version('0.1.0')
   .showHelpAfterError('(add --help for usage)')
+  .enablePositionalOptions()
   .exitOverride();
 program.addCommand(trainCommand());
 program.addCommand(toyCommand());

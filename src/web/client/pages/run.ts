@@ -28,10 +28,10 @@ function facts(run: RunDetail, records: readonly EpochRecord[]): HTMLElement {
     ['data', `${c.trainSize} train / ${c.testSize} test states (${c.dataset}), batch ${c.batch}, seed ${c.seed}`],
     ['settings', settings],
     ['epochs', `${run.epochsDone} of ${c.epochs}`],
-    ['test loss', last ? sci(last.testLoss) : '–'],
+    ['test loss', last ? sci(last.testLoss) : '—'],
     ['train time', duration(run.trainSeconds)],
     ['created', `${when(run.createdAt)}${run.finishedAt ? ` · finished ${when(run.finishedAt)}` : ''}`],
-    ['sweep', run.sweep === null ? '–' : h('a', { href: sweepHref(run.sweep) }, run.sweep)],
+    ['sweep', run.sweep === null ? '—' : h('a', { href: sweepHref(run.sweep) }, run.sweep)],
   ];
   if (run.reason) rows.push(['reason', run.reason]);
   return h('dl', { class: 'facts' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
