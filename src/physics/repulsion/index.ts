@@ -1,4 +1,4 @@
-/** Guidance by repulsion (spec/repulsion.md): settings, data, controller and preset. */
+/** Guidance by repulsion (docs/problems.md): settings, data, controller and preset. */
 import type { Rng } from '../../engine/random.js';
 import { Mlp } from '../../nn/mlp.js';
 import { MLP_SETTINGS, type ProblemDefinition, type ProblemInstance, type Settings } from '../problem.js';

@@ -1,5 +1,5 @@
 /**
- * Cart-pole scene (spec/cartpole.md): per sample, the cart as a rectangle on a track, every pole
+ * Cart-pole scene (docs/problems.md): per sample, the cart as a rectangle on a track, every pole
  * as a line from the cart at angle θ (θ = 0 up, θ = π hanging: tip = (x + l·sin θ, l·cos θ), y up)
  * and the force on the cart as an arrow scaled by the largest |force| of the rollout.
  * The camera is fixed per sample and frames the cart's whole excursion. Pure.

@@ -2,7 +2,7 @@
  * Vega-Lite specs of the paper's figures, built from data: pure functions (no Node built-ins,
  * no vega at run time) so that a browser dashboard can reuse them with vega-embed.
  *
- * The sweep figure (spec/training.md, "The paper's figures"): one panel per complexity value,
+ * The sweep figure (docs/records.md, "The paper's figures"): one panel per complexity value,
  * x = epoch, y = smoothed test loss on a log scale, one colour per gradient mode (R, M, C, S, and N
  * when present), all three clipping modes in the same panel told apart by dash pattern and
  * opacity (NORM solid and opaque, as the paper's labelled curves). Legend choice: Vega-Lite draws
