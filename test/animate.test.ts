@@ -97,6 +97,37 @@ test('cart-pole scene geometry: θ = 0 points up, θ = π hangs down, θ = π/2 
   assert.match(svg, /step 0\/1/);
 });
 
+test('cart-pole frames are legible: the view follows the cart, poles are long strokes, the target and force are drawn', () => {
+  const poleLines = (svg: string, color: string): { x1: number; y1: number; x2: number; y2: number }[] =>
+    [...svg.matchAll(new RegExp(`<line x1="([\\d.-]+)" y1="([\\d.-]+)" x2="([\\d.-]+)" y2="([\\d.-]+)" stroke="${color}"`, 'g'))].map((m) => {
+      const [x1, y1, x2, y2] = m.slice(1).map(Number) as [number, number, number, number];
+      return { x1, y1, x2, y2 };
+    });
+  for (const [samples, fraction] of [[1, 0.3], [4, 0.15]] as const) {
+    // Carts far apart and far from the origin, a pole up and a pole sideways, a large and a small force.
+    const xs = [-9.5, 0.2, 4, 12].slice(0, samples);
+    const state = Float64Array.from(xs.flatMap((x) => [x, 0, 0, 0, Math.PI / 2, 0]));
+    const rollout: Rollout = { problem: 'cartpole', settings: { poles: 2, duration: 1 }, steps: 1, samples, stateSize: 6, controlSize: 1, states: [state, state], controls: [Float64Array.from(xs.map((_, i) => (i % 2 ? 1 : 20)))] };
+    const scene = createScene(rollout, cartpole.presentation.scene!);
+    const svg = scene.frame(0);
+    const panelWidth = scene.width / Math.min(2, samples);
+    for (const color of ['#e45756', '#54a24b']) {
+      const lines = poleLines(svg, color);
+      assert.equal(lines.length, samples, `one ${color} pole per panel`);
+      lines.forEach((p, b) => {
+        const length = Math.hypot(p.x2 - p.x1, p.y2 - p.y1);
+        assert.ok(length >= fraction * scene.height, `${samples} sample(s): pole drawn ${length.toFixed(1)} px long, frame ${scene.height} px high`);
+        // The camera follows the cart: its pivot sits in the middle of its panel wherever the cart is.
+        const centre = ((b % 2) + 0.5) * panelWidth;
+        assert.ok(Math.abs(p.x1 - centre) < 2, `pivot at ${p.x1.toFixed(1)}, panel centre ${centre}`);
+      });
+    }
+    assert.equal((svg.match(/stroke-dasharray="4 3"/g) ?? []).length, 2 * samples, 'the dashed upright target and its legend in every panel');
+    assert.equal((svg.match(/upright target/g) ?? []).length, samples);
+    assert.match(svg, /cart x = -9\.5/);
+  }
+});
+
 for (const [name, every, size, frames] of [
   ['cartpole', 3, undefined, 8],
   ['repulsion', undefined, undefined, 13],
@@ -112,7 +143,7 @@ for (const [name, every, size, frames] of [
       assert.equal(a.every, every ?? 1);
       const width = size?.width ?? 480;
       // Default height: header + rows × panel width × the problem's panel aspect (4 samples).
-      const height = size?.height ?? { cartpole: HEADER_HEIGHT + 2 * 149, repulsion: HEADER_HEIGHT + 2 * 240, quantum: HEADER_HEIGHT + 4 * 144 }[name];
+      const height = size?.height ?? { cartpole: HEADER_HEIGHT + 2 * 168, repulsion: HEADER_HEIGHT + 2 * 240, quantum: HEADER_HEIGHT + 4 * 144 }[name];
       assert.equal(a.width, width);
       assert.equal(a.height, height);
       checkGif(a.gif, frames, width, height);
@@ -179,7 +210,7 @@ test('sbptt animate: writes the GIF and prints its path; clear one-line errors',
   const d = decodeGif(readFileSync(gifPath));
   assert.equal(d.frames.length, 5); // steps 0, 5, 10, 15, 20
   assert.equal(d.width, 480);
-  assert.equal(d.height, HEADER_HEIGHT + 149); // two samples: one row of two panels
+  assert.equal(d.height, HEADER_HEIGHT + 168); // two samples: one row of two panels
   const errors: [typeof unknown, RegExp][] = [
     [unknown, /^sbptt: error: no run with id 42 in .*runs\.sqlite\n$/],
     [pending, new RegExp(`^sbptt: error: run ${queued} has no trained controller yet \\(status queued\\); animate it once it has finished.*\\n$`)],

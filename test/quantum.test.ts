@@ -99,7 +99,7 @@ test('tridiagonal solve VJP (right-hand side and all three bands) passes gradche
   }
 });
 
-test('Crank–Nicolson step solves (I + i·dt/2·H)ψ\' = (I − i·dt/2·H)ψ as spec/quantum.md writes H', () => {
+test('Crank–Nicolson step solves (I + i·dt/2·H)ψ\' = (I − i·dt/2·H)ψ as docs/problems.md writes H', () => {
   const nx = 9, dt = 0.0625, u = 1.7, sim = new QuantumSimulator(nx, dt);
   const psi = rand(new Rng(3), 2 * nx), next = new Float64Array(2 * nx);
   sim.step(psi, Float64Array.of(u), next, 1);

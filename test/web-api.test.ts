@@ -15,7 +15,7 @@ import { bundleState } from '../src/web/build.js';
 import { answerApi } from '../src/web/server/api.js';
 import { checkQuery, checkSweepName, HttpError, parseProblem, parseRunId, parseSampleCount, parseStatus, parseTarget } from '../src/web/server/params.js';
 import { createDashboardServer, listen } from '../src/web/server/server.js';
-import type { InitialStates, RunDetail, SweepCurves, SweepSummary } from '../src/web/api-types.js';
+import type { InitialStates, RunListEntry, RunDetail, SweepCurves, SweepSummary } from '../src/web/api-types.js';
 
 const tmp = (what: string): string => mkdtempSync(join(tmpdir(), `sbptt-web-${what}-`));
 const TINY: TrainOverrides = { epochs: 3, trainSize: 16, testSize: 8, settings: { poles: 1, steps: 20, duration: 0.2, width: 8 } };
@@ -106,13 +106,20 @@ test('API answers: sweeps with progress, runs, curves with NaN as null, controll
       { sweep: 's1', problem: 'cartpole', runs: 3, counts: { queued: 1, running: 0, done: 1, diverged: 1, failed: 0 }, epochsDone: 6, epochsTotal: 11 },
     ]);
     assert.deepEqual(((await get('/api/sweeps/s1')) as { runs: { id: number }[] }).runs.map((r) => r.id), sweepRuns);
-    const curves = await get('/api/sweeps/s1/curves') as SweepCurves;
-    assert.deepEqual(curves.runs[0]!.curves, { epoch: [1, 2, 3], testLoss: [3, 2, null], gradSize: [1, 1, 1] });
+    const curves = (await get('/api/sweeps/s1/curves')) as SweepCurves;
+    assert.deepEqual(curves.runs[0]!.curves, { epoch: [1, 2, 3], testLoss: [3, 2, null], gradSize: [1, 1, 1], time: [0.01, 0.01, 0.01] });
     assert.deepEqual(curves.runs[2]!.curves.epoch, []);
-    assert.deepEqual(((await get('/api/runs')) as { id: number }[]).map((r) => r.id), [...sweepRuns, trained]);
+    assert.deepEqual(curves.problemInfo.complexity?.labels['2'], 'poles = 2');
+    const list = (await get('/api/runs')) as RunListEntry[];
+    assert.deepEqual(list.map((r) => r.id), [...sweepRuns, trained]);
+    assert.deepEqual(list.map((r) => r.complexity), ['poles 2', 'poles 2', 'poles 2', 'poles 1']);
+    // The last stored test loss: none yet, NaN (diverged) as null, else the number.
+    assert.deepEqual(list.slice(0, 3).map((r) => r.lastTestLoss), [null, 0.5, null]);
+    assert.equal(list[3]!.lastTestLoss, store.records(trained).at(-1)!.testLoss);
     assert.deepEqual(((await get('/api/runs?status=done&problem=cartpole')) as { id: number }[]).map((r) => r.id), [sweepRuns[1], trained]);
     assert.deepEqual(((await get('/api/runs?sweep=s1&status=queued')) as { id: number }[]).map((r) => r.id), [sweepRuns[2]]);
-    const detail = await get(`/api/runs/${trained}`) as RunDetail;
+    const detail = (await get(`/api/runs/${trained}`)) as RunDetail;
+    assert.equal(detail.complexity, 'poles 1');
     assert.equal(detail.hasController, true);
     assert.equal(detail.epochsDone, 3);
     assert.equal(((await get(`/api/runs/${sweepRuns[0]}`)) as RunDetail).hasController, false);

@@ -28,7 +28,7 @@ export function demoCommand(): Command {
       mkdirSync(figures, { recursive: true });
       const say = (text: string): boolean => process.stdout.write(text + '\n');
 
-      say('1. The toy (spec/toy.md): Adam on L = θ₁² + θ₂², mean loss of the last 50 of 200 iterations\n');
+      say('1. The toy (docs/method.md): Adam on L = θ₁² + θ₂², mean loss of the last 50 of 200 iterations\n');
       const toy = runToy();
       say(table(['field', 'loss'], TOY_FIELD_KINDS.map((k) => [k, sci(toy[k].finalMeanLoss)])));
       const { plotToy } = await import('../runs/figures/toy-figure.js');
@@ -70,7 +70,7 @@ export function demoCommand(): Command {
       } finally {
         done.close();
       }
-      say('\nC keeps the physics-path feedback where its sign agrees with the true gradient (spec/method.md).');
+      say('\nC keeps the physics-path feedback where its sign agrees with the true gradient (docs/method.md).');
       say('Next: `npx sbptt sweep cartpole` runs the whole published grid; `npx sbptt --help` lists every command.');
     });
 }

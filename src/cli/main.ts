@@ -12,6 +12,12 @@ import { sweepCommand } from './sweep.js';
 import { toyCommand } from './toy.js';
 import { trainCommand } from './train.js';
 
+// `sbptt export 3 | head`: the reader left; stop quietly instead of printing an EPIPE stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 try {
   // A problem module named after train/sweep/check is loaded first: its settings become flags.
   const problems = await problemCommands(process.argv.slice(2));
@@ -19,6 +25,7 @@ try {
     .description('stable-bptt: train controllers through differentiable physics with stabilised backpropagation through time')
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)')
+    .enablePositionalOptions()
     .exitOverride();
   program.addCommand(trainCommand(problems));
   program.addCommand(checkCommand(problems));

@@ -1,10 +1,13 @@
 /** Flags shared by `train` and `sweep`: the problem's settings and the training options. */
 import { Command, Option } from 'commander';
-import { ACCEPTED_MODE_NAMES } from '../bptt/modes.js';
+import { PAPER_LETTER, parseMode } from '../bptt/modes.js';
 import { CLIP_MODES } from '../optim/clip.js';
 import { OPTIMIZER_NAMES } from '../optim/optimizers.js';
 import type { ProblemDefinition, SettingSpec } from '../physics/index.js';
 import type { TrainOverrides } from '../train/config.js';
+
+/** The modes as the paper's letters with their words (the words and the published code's F, P are accepted too). */
+export const MODE_HELP = 'R (full: the true gradient), M (physics), C (combined), S (stop), N (network)';
 
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -35,7 +38,7 @@ export function addProblemOptions(cmd: Command, def: ProblemDefinition, single: 
   addSettingOptions(cmd, def);
   if (single) {
     cmd
-      .option('--mode <mode>', `gradient-flow mode: ${ACCEPTED_MODE_NAMES} (default ${t.mode})`)
+      .option('--mode <mode>', `gradient-flow mode: ${MODE_HELP} (default ${PAPER_LETTER[parseMode(t.mode)]})`)
       .option('--schedule <list>', 'per-step schedule of base modes, e.g. "R*50,M*50" (overrides --mode)')
       .option('--clip <mode>', `clipping of the update: ${CLIP_MODES.join(', ')} (default ${t.clip})`)
       .option('--seed <n>', 'random seed for data and initialisation (default 0)');

@@ -5,6 +5,7 @@ import type { TrainConfig } from '../train/config.js';
 import { controllerToJson } from '../train/controller-file.js';
 import { recordColumns, recordsToCsv } from '../train/record.js';
 import type { Trainer } from '../train/trainer.js';
+import type { ProblemSource } from './problems.js';
 
 export interface RunFiles {
   config: string;
@@ -13,7 +14,8 @@ export interface RunFiles {
   controller: string;
 }
 
-export function writeRunFolder(dir: string, trainer: Trainer): RunFiles {
+/** config.json holds the config and, for a problem from a module, its path (`train --config` finds it again). */
+export function writeRunFolder(dir: string, trainer: Trainer, source?: ProblemSource): RunFiles {
   mkdirSync(dir, { recursive: true });
   const config: TrainConfig = trainer.config;
   const columns = recordColumns(trainer.definition.reportsPhysicsLoss);
@@ -23,7 +25,8 @@ export function writeRunFolder(dir: string, trainer: Trainer): RunFiles {
     json: join(dir, 'records.json'),
     controller: join(dir, 'controller.json'),
   };
-  writeFileSync(files.config, JSON.stringify(config, null, 2) + '\n');
+  const problemModule = source?.kind === 'module' ? { problemModule: source.path } : {};
+  writeFileSync(files.config, JSON.stringify({ ...config, ...problemModule }, null, 2) + '\n');
   writeFileSync(files.csv, recordsToCsv(trainer.records, columns));
   const summary = { status: trainer.status, reason: trainer.reason, columns, records: trainer.records };
   writeFileSync(files.json, JSON.stringify(summary, null, 2) + '\n');

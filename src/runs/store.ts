@@ -6,7 +6,8 @@
  * Location: `--store <file>`, else $SBPTT_STORE, else ./sbptt.sqlite.
  */
 import Database from 'better-sqlite3';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../train/config.js';
 import type { ProblemSource } from './problems.js';
@@ -80,12 +81,30 @@ export function defaultStorePath(flag?: string): string {
   return flag ?? process.env.SBPTT_STORE ?? 'sbptt.sqlite';
 }
 
-function codeVersion(): string {
+let cachedVersion: string | null = null;
+
+/**
+ * What code made a run: "stable-bptt 0.1.0 (git 1a2b3c4d5e6f), Node v20.19.0, linux-x64"; the
+ * commit only when the package is a git checkout of its own.
+ */
+export function codeVersion(): string {
+  if (cachedVersion !== null) return cachedVersion;
+  const root = packageRoot();
+  let version = 'unknown';
   try {
-    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+    version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
-    return 'unknown';
+    // an unreadable package.json leaves 'unknown'
   }
+  let commit = '';
+  if (existsSync(join(root, '.git'))) {
+    try {
+      commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).toString().trim();
+    } catch {
+      // no git on the machine: the version alone
+    }
+  }
+  return (cachedVersion = `stable-bptt ${version}${commit ? ` (git ${commit})` : ''}, Node ${process.version}, ${process.platform}-${process.arch}`);
 }
 
 interface RunRow {

@@ -1,5 +1,5 @@
 /**
- * Sweeps: the published grid (complexity × clipping × gradient mode, spec/training.md) or a
+ * Sweeps: the published grid (complexity × clipping × gradient mode, docs/records.md) or a
  * subset of it, as runs in the store. The sweep's name is derived from its grid, so running the
  * same command again finds the same runs: finished ones are not redone, interrupted ones resume
  * from their checkpoints. One sweep process at a time per sweep.

@@ -61,6 +61,8 @@ export interface CurveColumns {
   epoch: number[];
   testLoss: (number | null)[];
   gradSize: (number | null)[];
+  /** Seconds each epoch's updates took. */
+  time: number[];
 }
 
 /** GET /api/sweeps/:sweep/curves. */
@@ -71,8 +73,18 @@ export interface SweepCurves {
   runs: (StoredRun & { curves: CurveColumns })[];
 }
 
+/** GET /api/runs: a run with its last stored test loss (null: no epoch yet, or not finite). */
+/** A stored run as the API shows it: with its complexity as its problem labels it ("poles 2"; — for none). */
+export interface RunView extends StoredRun {
+  complexity: string;
+}
+
+export interface RunListEntry extends RunView {
+  lastTestLoss: number | null;
+}
+
 /** GET /api/runs/:id. */
-export interface RunDetail extends StoredRun {
+export interface RunDetail extends RunView {
   /** Whether a trained controller is stored (GET /api/runs/:id/controller answers). */
   hasController: boolean;
 }

@@ -1,4 +1,4 @@
-/** Multi-pole cart-pole swing-up (spec/cartpole.md): settings, data, controller and preset. */
+/** Multi-pole cart-pole swing-up (docs/problems.md): settings, data, controller and preset. */
 import type { Rng } from '../../engine/random.js';
 import { defineProblem } from '../define.js';
 import { CartpoleFinalLoss } from './loss.js';

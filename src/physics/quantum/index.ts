@@ -1,4 +1,4 @@
-/** Quantum control: state transfer in a 1-D box (spec/quantum.md): settings, data, controller and preset. */
+/** Quantum control: state transfer in a 1-D box (docs/problems.md): settings, data, controller and preset. */
 import type { Rng } from '../../engine/random.js';
 import { Cnn } from '../../nn/cnn.js';
 import { defineProblem } from '../define.js';

@@ -1,5 +1,5 @@
 /**
- * Quantum scene (spec/quantum.md): per sample, the density |ψ(x)|² on the grid (walls included)
+ * Quantum scene (docs/problems.md): per sample, the density |ψ(x)|² on the grid (walls included)
  * at the current step over the target eigenstate's |φ|² as a faint dashed reference, and beside
  * it the control u(t) up to the current step with a moving marker. Both axes are shared by all
  * samples and fixed over the rollout. Pure.

@@ -1,4 +1,4 @@
-/** Guidance by repulsion (spec/repulsion.md): settings, data, controller and preset. */
+/** Guidance by repulsion (docs/problems.md): settings, data, controller and preset. */
 import type { Rng } from '../../engine/random.js';
 import { defineProblem } from '../define.js';
 import { repulsionScene } from './scene.js';

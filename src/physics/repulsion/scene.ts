@@ -1,5 +1,5 @@
 /**
- * Repulsion scene (spec/repulsion.md): per sample, drivers and evaders as dots with fading
+ * Repulsion scene (docs/problems.md): per sample, drivers and evaders as dots with fading
  * trails of their recent positions, the target (origin) marked, on a fixed square window that
  * holds every position of the rollout. Pure.
  */

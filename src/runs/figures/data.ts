@@ -12,6 +12,8 @@ export interface FigureRecord {
   readonly epoch: number;
   readonly testLoss: number | null;
   readonly gradSize: number | null;
+  /** Seconds the epoch's updates took (optional: figures by training time need it). */
+  readonly time?: number;
 }
 
 /** What a figure needs from a run (a StoredRun with its records satisfies this). */

@@ -1,5 +1,5 @@
 /** The page's access to the read-only API (server/api.ts), with its answers typed. */
-import type { ControllerFile, EpochRecord, InitialStates, RunDetail, StoredRun, SweepCurves, SweepDetail, SweepSummary, ProblemInfo, RolloutFrames } from '../api-types.js';
+import type { ControllerFile, EpochRecord, InitialStates, ProblemInfo, RolloutFrames, RunDetail, RunListEntry, SweepCurves, SweepDetail, SweepSummary } from '../api-types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -35,7 +35,7 @@ export const api = {
   sweeps: () => getJson<SweepSummary[]>('/api/sweeps'),
   sweep: (name: string) => getJson<SweepDetail>(`/api/sweeps/${enc(name)}`),
   curves: (name: string) => getJson<SweepCurves>(`/api/sweeps/${enc(name)}/curves`),
-  runs: () => getJson<StoredRun[]>('/api/runs'),
+  runs: () => getJson<RunListEntry[]>('/api/runs'),
   run: (id: number) => getJson<RunDetail>(`/api/runs/${id}`),
   records: (id: number) => getJson<EpochRecord[]>(`/api/runs/${id}/records`),
   controller: (id: number) => getJson<ControllerFile>(`/api/runs/${id}/controller`),

@@ -6,7 +6,7 @@
  *   GET /api/sweeps                          every sweep with its progress
  *   GET /api/sweeps/:sweep                   a sweep's runs
  *   GET /api/sweeps/:sweep/curves            its runs with the columns the comparison figure reads
- *   GET /api/runs[?sweep=&status=&problem=]  runs, filtered
+ *   GET /api/runs[?sweep=&status=&problem=]  runs, filtered, each with its last test loss
  *   GET /api/runs/:id                        one run (+ whether a trained controller is stored)
  *   GET /api/runs/:id/records                its per-epoch records
  *   GET /api/runs/:id/controller             its trained controller file
@@ -19,7 +19,7 @@ import { datasetFor } from '../../runs/datasets.js';
 import { problemOfRun } from '../../runs/problems.js';
 import { STATUSES, type RunFilter, type RunStore, type StoredRun } from '../../runs/store.js';
 import type { EpochRecord } from '../../train/record.js';
-import type { CurveColumns, InitialStates, ProblemInfo, RolloutFrames, RunDetail, SweepCurves, SweepDetail, SweepSummary } from '../api-types.js';
+import type { CurveColumns, InitialStates, ProblemInfo, RolloutFrames, RunDetail, RunListEntry, SweepCurves, SweepDetail, SweepSummary } from '../api-types.js';
 import { bad as badRequest, checkQuery, checkSweepName, notFound, parseProblem, parseRunId, parseSampleCount, parseStatus, quote } from './params.js';
 
 export const API_ROUTES = [
@@ -107,10 +107,28 @@ function curveColumns(records: readonly EpochRecord[]): CurveColumns {
     epoch: records.map((r) => r.epoch),
     testLoss: records.map((r) => finite(r.testLoss)),
     gradSize: records.map((r) => finite(r.gradSize)),
+    time: records.map((r) => r.time),
   };
 }
 
-function runList(store: RunStore, query: URLSearchParams): StoredRun[] {
+/**
+ * "poles 2", "target 3 (paper: 2)": each run's complexity as its problem labels it ('—' when the
+ * problem has none or its module is gone); problems are resolved once per source.
+ */
+async function complexityLabels(runs: readonly StoredRun[]): Promise<Map<number, string>> {
+  const defs = new Map<string, Promise<ProblemDefinition | null>>();
+  const out = new Map<number, string>();
+  for (const r of runs) {
+    const key = JSON.stringify(r.problemSource) + r.problem;
+    if (!defs.has(key)) defs.set(key, problemOfRun(r, { allowChanged: true }).catch(() => null));
+    const c = (await defs.get(key)!)?.complexity;
+    const v = c ? r.config.settings[c.key] : undefined;
+    out.set(r.id, c && v !== undefined ? (c.label ? c.label(v) : `${c.key} ${String(v)}`) : '—');
+  }
+  return out;
+}
+
+async function runList(store: RunStore, query: URLSearchParams): Promise<RunListEntry[]> {
   checkQuery(query, ['sweep', 'status', 'problem']);
   const filter: RunFilter = {};
   const status = query.get('status'), problem = query.get('problem'), sweep = query.get('sweep');
@@ -120,7 +138,12 @@ function runList(store: RunStore, query: URLSearchParams): StoredRun[] {
     sweepRuns(store, sweep); // 400 for a malformed name, 404 for an unknown one
     filter.sweep = sweep;
   }
-  return store.runs(filter);
+  const runs = store.runs(filter);
+  const labels = await complexityLabels(runs);
+  return runs.map((r) => {
+    const last = r.epochsDone > 0 ? store.records(r.id).at(-1)!.testLoss : null;
+    return { ...r, complexity: labels.get(r.id)!, lastTestLoss: last !== null && Number.isFinite(last) ? last : null };
+  });
 }
 
 async function initialStates(run: StoredRun, query: URLSearchParams): Promise<InitialStates> {
@@ -161,7 +184,10 @@ async function runRoute(store: RunStore, id: string, part: string | undefined, q
     return problemInfo(await definitionOf(run), [run]);
   }
   checkQuery(query, []);
-  if (part === undefined) return { ...run, hasController: store.controller(run.id) !== null } satisfies RunDetail;
+  if (part === undefined) {
+    const complexity = (await complexityLabels([run])).get(run.id)!;
+    return { ...run, complexity, hasController: store.controller(run.id) !== null } satisfies RunDetail;
+  }
   if (part === 'controller') {
     const file = store.controller(run.id);
     if (!file) throw notFound(`run ${run.id} has no trained controller yet (status ${run.status})`);

@@ -5,8 +5,11 @@
  */
 import type { EpochRecord, ProblemInfo, RunDetail } from '../../api-types.js';
 import { api, ApiError, poll } from '../api.js';
-import { Chart, runCurvesSpec } from '../charts.js';
-import { duration, fill, h, modeLetter, sci, statusBadge, sweepHref, when } from '../dom.js';
+import { chartSettings, chartToolbar, onChartSettings } from '../chart-settings.js';
+import { Chart, downloadButtons } from '../charts.js';
+import { runCurvesChart, CSV_COLUMNS } from '../compare.js';
+import { rowsToCsv, type CurveRow } from '../curves.js';
+import { compareHref, duration, fill, h, modeLetter, sci, statusBadge, sweepHref, when } from '../dom.js';
 import { bundledProblem } from '../problem.js';
 import { computeRollout, kernelsInUse, RolloutPlayer, sceneOf, serverScene } from '../rollout.js';
 import { notFoundPage, type Page } from '../router.js';
@@ -25,10 +28,10 @@ function facts(run: RunDetail, info: ProblemInfo | null, records: readonly Epoch
     ['data', `${c.trainSize} train / ${c.testSize} test states (${c.dataset}), batch ${c.batch}, seed ${c.seed}`],
     ['settings', settings],
     ['epochs', `${run.epochsDone} of ${c.epochs}`],
-    ['test loss', last ? sci(last.testLoss) : '–'],
+    ['test loss', last ? sci(last.testLoss) : '—'],
     ['train time', duration(run.trainSeconds)],
     ['created', `${when(run.createdAt)}${run.finishedAt ? ` · finished ${when(run.finishedAt)}` : ''}`],
-    ['sweep', run.sweep === null ? '–' : h('a', { href: sweepHref(run.sweep) }, run.sweep)],
+    ['sweep', run.sweep === null ? '—' : h('a', { href: sweepHref(run.sweep) }, run.sweep)],
   ];
   if (run.reason) rows.push(['reason', run.reason]);
   return h('dl', { class: 'facts' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
@@ -40,8 +43,10 @@ export function runPage(root: HTMLElement, id: number): Page {
   let player: RolloutPlayer | null = null;
   let info: ProblemInfo | null = null;
   let samples = 4;
-  let smooth = 1;
+  let rows: CurveRow[] = [];
   let rolloutShown = false;
+  const toolbar = chartToolbar();
+  const unsubscribe = onChartSettings(() => drawCurves());
 
   const status = h('span', {});
   const factsBox = h('div', { class: 'card-body' });
@@ -49,8 +54,6 @@ export function runPage(root: HTMLElement, id: number): Page {
   const chart = new Chart(chartBox);
   const rolloutBox = h('div', { class: 'rollout', id: 'rollout' });
   const rolloutInfo = h('span', { class: 'muted small' });
-  const smoothSelect = h('select', { 'aria-label': 'smoothing' }, ...[1, 10, 30].map((w) => h('option', { value: w }, w === 1 ? 'raw' : `${w}-epoch average`)));
-  smoothSelect.addEventListener('change', () => ((smooth = Number(smoothSelect.value)), drawCurves()));
   const sampleSelect = h('select', { 'aria-label': 'test states' }, ...SAMPLE_CHOICES.map((n) => h('option', { value: n, selected: n === samples }, `${n} test state${n > 1 ? 's' : ''}`)));
   sampleSelect.addEventListener('change', () => ((samples = Number(sampleSelect.value)), void showRollout()));
 
@@ -58,7 +61,13 @@ export function runPage(root: HTMLElement, id: number): Page {
     root,
     h('div', { class: 'page-head' }, h('div', {}, h('div', { class: 'crumbs' }, h('a', { href: '#/' }, 'Sweeps'), ' / run'), h('h1', {}, `Run ${id} `, status))),
     h('section', { class: 'card' }, h('h2', {}, 'Configuration'), factsBox),
-    h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', {}, 'Curves'), h('label', { class: 'inline' }, 'smoothing ', smoothSelect)), chartBox),
+    h(
+      'section',
+      { class: 'card' },
+      h('div', { class: 'card-head' }, h('h2', {}, 'Curves'), h('span', { class: 'head-links' }, h('a', { href: compareHref([id]), class: 'small' }, 'overlay with other runs →'), downloadButtons(chart, () => `run-${id}-curves`, () => rowsToCsv(rows, CSV_COLUMNS)))),
+      toolbar.element,
+      chartBox,
+    ),
     h(
       'section',
       { class: 'card' },
@@ -71,7 +80,9 @@ export function runPage(root: HTMLElement, id: number): Page {
 
   function drawCurves(): void {
     if (records.length === 0) return chart.message(run?.status === 'queued' ? 'Queued: no epochs yet.' : 'No epochs stored yet.');
-    chart.show(runCurvesSpec(records, smooth)).catch((e: Error) => chart.message(`cannot draw the curves: ${e.message}`));
+    const c = runCurvesChart(id, records, chartSettings());
+    rows = c.rows;
+    chart.show(c.spec).catch((e: Error) => chart.message(`cannot draw the curves: ${e.message}`));
   }
 
   async function showRollout(): Promise<void> {
@@ -157,6 +168,8 @@ export function runPage(root: HTMLElement, id: number): Page {
   return {
     dispose: () => {
       stop();
+      unsubscribe();
+      toolbar.dispose();
       chart.dispose();
       player?.dispose();
     },
