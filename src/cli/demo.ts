@@ -120,11 +120,13 @@ export function demoCommand(): Command {
           writeFileSync(gif, animateRun(done, combined.id).gif);
           say(`\n   Animation of run ${combined.id} (C, ${combined.config.settings.poles} poles, 4 test states): ${gif}`);
         }
+        const next: [string, string][] = [[`npx sbptt runs --sweep ${plan.name}${storeFlag}`, "the demo's runs"]];
+        if (combined) next.push([`npx sbptt export ${combined.id} --format csv${storeFlag}`, `run ${combined.id}'s records, one row per epoch`]);
+        if (combined) next.push([`npx sbptt animate ${combined.id} --samples 2${storeFlag}`, 'its controller on two test states, as a GIF']);
+        next.push([`npx sbptt serve${storeFlag}`, 'the dashboard: overlay runs, zoom, tooltips, the rollout in the browser']);
+        const w = Math.max(...next.map(([c]) => c.length));
         say('\nNext:');
-        say(`  npx sbptt runs --sweep ${plan.name}${storeFlag}          the demo's runs`);
-        if (combined) say(`  npx sbptt export ${combined.id}${storeFlag} --format csv          run ${combined.id}'s records, one row per epoch`);
-        if (combined) say(`  npx sbptt animate ${combined.id} --samples 2${storeFlag}          its controller on two test states, as a GIF`);
-        say(`  npx sbptt serve${storeFlag}          the dashboard: overlay runs, zoom, tooltips, the rollout in the browser`);
+        for (const [c, what] of next) say(`  ${c.padEnd(w)}   ${what}`);
         say('Docs: docs/method.md (the method), docs/cli.md (every command).');
       } finally {
         done.close();
