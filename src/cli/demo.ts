@@ -104,7 +104,7 @@ export function demoCommand(): Command {
       const done = RunStore.open(storePath);
       try {
         const files = await plotSweep(done, plan.name, figures);
-        const { problem, runs: figureRuns } = loadSweep(done, plan.name);
+        const { problem, runs: figureRuns } = await loadSweep(done, plan.name);
         const stored = done.runs({ sweep: plan.name });
         const combined = stored.filter((r) => r.config.mode === 'combined' && r.status === 'done').at(-1);
         say(`3. The figure ${files.png} (and ${files.svg}): test loss on a log scale against the epoch, one panel`);
