@@ -59,7 +59,7 @@ async function waitFor<T>(what: string, seconds: number, f: () => Promise<T | un
 async function assertUninterrupted(store: RunStore, id: number): Promise<void> {
   const reference = await RunStore.open(join(mkdtempSync(join(tmpdir(), 'sbptt-ref-')), 'ref.sqlite'));
   const ref = await reference.createRun((await store.run(id)).config);
-  assert.equal((await executeRun(reference, ref)).status, 'done');
+  assert.equal((await executeRun(reference, ref, cartpole)).status, 'done');
   assert.deepEqual(withoutTime(await store.records(id)), withoutTime(await reference.records(ref)));
   assert.deepEqual((await store.controller(id))!.params, (await reference.controller(ref))!.params);
   await reference.close();

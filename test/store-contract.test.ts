@@ -82,6 +82,24 @@ function contract(backend: string, location: () => Promise<string>): void {
       await store.close();
     });
 
+    test('two processes creating one sweep at once make its runs once', async () => {
+      const where = await location();
+      await (await RunStore.open(where)).close();
+      const create = (): Promise<number[]> =>
+        new Promise((resolve, reject) => {
+          let out = '';
+          const p = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/store-worker.ts', 'sweep', where], { stdio: ['ignore', 'pipe', 'inherit'] });
+          p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+          p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as number[]) : reject(new Error(`exit ${code}`))));
+        });
+      const [a, b] = await Promise.all([create(), create()]);
+      assert.equal(a.length, 8);
+      assert.deepEqual(a, b, 'both see the same runs');
+      const store = await RunStore.open(where);
+      assert.equal((await store.runs({ sweep: 'at-once' })).length, 8);
+      await store.close();
+    });
+
     test('two processes writing one store at once lose nothing', async () => {
       const where = await location();
       await (await RunStore.open(where)).close();

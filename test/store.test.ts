@@ -19,7 +19,7 @@ test('store round trip: config, status, records, checkpoint, controller', async 
   const store = await RunStore.open(tmp());
   const id = await store.createRun(config({ mode: 'C' }), 'sweep-a');
   assert.equal((await store.run(id)).status, 'queued');
-  const { status, trainer } = await executeRun(store, id);
+  const { status, trainer } = await executeRun(store, id, cartpole);
   assert.equal(status, 'done');
   const run = await store.run(id);
   assert.equal(run.status, 'done');
@@ -58,7 +58,7 @@ test('two processes writing one store at once lose nothing', async () => {
 test('after kill -9 the same run resumes from its checkpoint and ends with the uninterrupted numbers', async () => {
   const reference = await RunStore.open(tmp());
   const refId = await reference.createRun(config({ mode: 'C', optimizer: 'ADAM' }));
-  await executeRun(reference, refId);
+  await executeRun(reference, refId, cartpole);
   const path = tmp();
   const store = await RunStore.open(path);
   const id = await store.createRun(config({ mode: 'C', optimizer: 'ADAM' }));
@@ -67,11 +67,11 @@ test('after kill -9 the same run resumes from its checkpoint and ends with the u
   assert.equal((await store.run(id)).status, 'running');
   assert.equal((await store.checkpoint(id))!.epoch, 3);
   let resumedFrom = -1;
-  assert.equal((await executeRun(store, id, { onStart: (t) => (resumedFrom = t.epoch) })).status, 'done');
+  assert.equal((await executeRun(store, id, cartpole, { onStart: (t) => (resumedFrom = t.epoch) })).status, 'done');
   assert.equal(resumedFrom, 3);
   assert.deepEqual(withoutTime(await store.records(id)), withoutTime(await reference.records(refId)));
   assert.deepEqual((await store.controller(id))!.params, (await reference.controller(refId))!.params);
-  assert.equal((await executeRun(store, id)).status, 'done', 'a finished run is not redone');
+  assert.equal((await executeRun(store, id, cartpole)).status, 'done', 'a finished run is not redone');
   await store.close();
   await reference.close();
 });
@@ -79,13 +79,13 @@ test('after kill -9 the same run resumes from its checkpoint and ends with the u
 test('a diverging run is marked diverged with its reason; a broken one failed', async () => {
   const store = await RunStore.open(tmp());
   const bad = await store.createRun(config({ optimizer: 'SGD', lr: 1e12, mode: 'R', settings: { zeroLastKernel: false } }));
-  assert.equal((await executeRun(store, bad)).status, 'diverged');
+  assert.equal((await executeRun(store, bad, cartpole)).status, 'diverged');
   assert.match((await store.run(bad)).reason!, /non-finite/);
   const broken = await store.createRun({ ...config(), dataset: 'reference', settings: { ...config().settings, poles: 7 } });
-  assert.equal((await executeRun(store, broken)).status, 'failed');
+  assert.equal((await executeRun(store, broken, cartpole)).status, 'failed');
   assert.match((await store.run(broken)).reason!, /no published dataset/);
   const ok = await store.createRun(config({ epochs: 1 }));
-  assert.equal((await executeRun(store, ok)).status, 'done');
+  assert.equal((await executeRun(store, ok, cartpole)).status, 'done');
   await store.close();
 });
 
@@ -97,13 +97,15 @@ test('CLI: runs lists, export writes CSV and JSON, and bad targets or formats ar
   assert.equal(train.status, 0, train.stderr);
   assert.match(train.stdout, /stored as run 1/);
   const list = sbptt('runs');
-  assert.match(list.stdout, /\n\s*1\s+cartpole\s+combined\s+NONE\s+done\s+2\/2/);
+  assert.match(list.stdout, /\n\s*1\s+cartpole\s+poles 1\s+C\s+NONE\s+done\s+2\/2/);
   const csv = sbptt('export', '1', '--format', 'csv').stdout.trim().split('\n');
-  assert.equal(csv[0], 'run,problem,mode,clip,seed,epoch,loss,train_loss,test_loss,grad_size,cos_sim,time');
+  assert.equal(csv[0], 'run,problem,complexity,mode,clip,seed,epoch,loss,train_loss,test_loss,grad_size,cos_sim,time');
   assert.equal(csv.length, 3);
+  assert.match(csv[1]!, /^1,cartpole,1,C,NONE,0,1,/);
   const json = JSON.parse(sbptt('export', '1', '--format', 'json').stdout);
   assert.equal(json[0].records.length, 2);
-  assert.equal(Number(csv[2]!.split(',')[8]), json[0].records[1].testLoss);
+  assert.equal(json[0].complexity, 1);
+  assert.equal(Number(csv[2]!.split(',')[9]), json[0].records[1].testLoss);
   for (const [args, msg] of [
     [['export', '42'], /no run with id 42/],
     [['export', 'nosuchsweep'], /no run id or sweep named "nosuchsweep"/],

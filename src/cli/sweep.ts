@@ -2,21 +2,28 @@
 import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { PAPER_LETTER } from '../bptt/modes.js';
-import { PROBLEMS, type ProblemDefinition } from '../physics/index.js';
 import { runPool } from '../runs/pool.js';
 import { openQueue } from '../runs/queue.js';
 import { defaultStorePath, RunStore } from '../runs/store.js';
 import { ensureSweep, parseAxes, planSweep } from '../runs/sweep.js';
 import { parsePositiveInt } from '../train/config.js';
 import { addProblemOptions, overridesFromOptions } from './options.js';
+import { problemListing, type ProblemCommand } from './problem-args.js';
 import { gracefulStop, progressPrinter } from './work-progress.js';
 
-export function sweepCommand(): Command {
+export function sweepCommand(problems: readonly ProblemCommand[]): Command {
   const sweep = new Command('sweep').description('run the paper\'s grid (complexity × clipping × mode) for a problem; the same command resumes it');
-  for (const def of Object.values(PROBLEMS)) {
-    const sub = new Command(def.name).description(`${def.title}: ${def.complexity.key} ∈ {${def.complexity.values.join(', ')}} × clip {VALUE, NORM, NONE} × mode {R, M, C, S}`);
+  for (const p of problems) {
+    const def = p.definition;
+    const axis = def.complexity ? `${def.complexity.key} ∈ {${def.complexity.values.join(', ')}} × ` : '';
+    const sub = new Command(p.command).description(`${def.title}: ${axis}clip {VALUE, NORM, NONE} × mode {R, M, C, S}`);
     addProblemOptions(sub, def, false)
-      .option('--complexity <list>', `${def.complexity.key} values, comma-separated (default ${def.complexity.values.join(',')})`)
+      .option(
+        '--complexity <list>',
+        def.complexity
+          ? `${def.complexity.key} values, comma-separated (default ${def.complexity.values.join(',')})`
+          : 'not available: this problem declares no complexity setting',
+      )
       .option('--modes <list>', 'gradient modes, comma-separated, e.g. R,C (default R,M,C,S)')
       .option('--clip <list>', 'clipping modes, comma-separated (default VALUE,NORM,NONE)')
       .option('--seeds <n>', 'repeats of every run with seeds 0 … n−1 (default 1)')
@@ -24,13 +31,14 @@ export function sweepCommand(): Command {
       .option('--lease <seconds>', 'how long a claimed run stays its worker\'s without a sign of life; on PostgreSQL also the job expiry after which a dead worker\'s run is retried (default 600)')
       .option('--checkpoint-every <epochs>', 'checkpoint (and store the records) every this many epochs; fewer writes, more epochs lost to a kill (default 1)')
       .option('--name <name>', 'sweep name (default: the problem and a hash of the grid, so the same command finds the same sweep)')
-      .action((opts: Record<string, unknown>) => runSweep(def, opts));
+      .action((opts: Record<string, unknown>) => runSweep(p, opts));
     sweep.addCommand(sub);
   }
+  sweep.addHelpText('after', problemListing(problems));
   return sweep;
 }
 
-async function runSweep(def: ProblemDefinition, opts: Record<string, unknown>): Promise<void> {
+async function runSweep({ definition: def, source }: ProblemCommand, opts: Record<string, unknown>): Promise<void> {
   const axes = parseAxes(def, opts as { complexity?: string; clip?: string; modes?: string; seeds?: string });
   const workers = opts.workers === undefined ? availableParallelism() : parseCount('workers', opts.workers);
   const leaseSeconds = opts.lease === undefined ? undefined : parsePositiveInt('lease', opts.lease);
@@ -42,7 +50,7 @@ async function runSweep(def: ProblemDefinition, opts: Record<string, unknown>): 
   let queued = '';
   let ids: number[];
   try {
-    ids = await ensureSweep(store, plan);
+    ids = await ensureSweep(store, plan, source);
     if (store.kind === 'postgres') {
       const queue = await openQueue(store, ids, leaseSeconds);
       try {
@@ -55,7 +63,7 @@ async function runSweep(def: ProblemDefinition, opts: Record<string, unknown>): 
     await store.close();
   }
   process.stdout.write(
-    `sweep ${plan.name}: ${ids.length} runs (${def.complexity.key} ${axes.complexity.join(',')} × clip ${axes.clips.join(',')} × ` +
+    `sweep ${plan.name}: ${ids.length} runs (${def.complexity ? `${def.complexity.key} ${axes.complexity.join(',')} × ` : ''}clip ${axes.clips.join(',')} × ` +
       `mode ${axes.modes.map((m) => PAPER_LETTER[m]).join(',')} × ${axes.seeds} seed(s))${queued}, ${workers} worker(s), store ${store.path}\n`,
   );
   if (workers === 0) {

@@ -6,7 +6,7 @@
  * The epochs themselves never wait for I/O: the only awaits are the checkpoint writes.
  */
 import { performance } from 'node:perf_hooks';
-import { getProblem } from '../physics/index.js';
+import type { ProblemDefinition } from '../physics/problem.js';
 import { controllerToJson } from '../train/controller-file.js';
 import { Trainer, type EpochProgress } from '../train/trainer.js';
 import { datasetFor } from './datasets.js';
@@ -36,7 +36,12 @@ export interface ExecuteOptions {
  */
 export type ExecuteStatus = StoredStatus | 'paused' | 'busy' | 'lost';
 
-export async function executeRun(store: RunStore, id: number, opts: ExecuteOptions = {}): Promise<{ status: ExecuteStatus; trainer: Trainer | null }> {
+export async function executeRun(
+  store: RunStore,
+  id: number,
+  definition: ProblemDefinition,
+  opts: ExecuteOptions = {},
+): Promise<{ status: ExecuteStatus; trainer: Trainer | null }> {
   const run = await store.run(id);
   if (run.status === 'done' || run.status === 'diverged' || run.status === 'failed') return { status: run.status, trainer: null };
   const every = Math.max(1, Math.floor(opts.checkpointEvery ?? 1));
@@ -45,8 +50,8 @@ export async function executeRun(store: RunStore, id: number, opts: ExecuteOptio
   if (!opts.owner && !(await store.claimRun(id, owner, lease))) return { status: 'busy', trainer: null };
   let trainer: Trainer | null = null;
   try {
-    const problem = getProblem(run.config.problem).create(run.config.settings);
-    trainer = new Trainer(run.config, datasetFor(problem, run.config), (await store.checkpoint(id)) ?? undefined);
+    const problem = definition.create(run.config.settings);
+    trainer = new Trainer(definition, run.config, datasetFor(problem, run.config), (await store.checkpoint(id)) ?? undefined);
     opts.onStart?.(trainer);
     const t = trainer;
     while (!t.finished) {

@@ -9,7 +9,8 @@ import type { ControllerFile } from '../train/controller-file.js';
 import type { EpochRecord } from '../train/record.js';
 import type { TrainSnapshot } from '../train/trainer.js';
 import { EPOCH_COLUMNS, MIGRATIONS, RUN_COLUMNS, SCHEMA_VERSION, codeVersion, fromRow, later, now, schemaError, type RunRow } from './store-schema.js';
-import { LeaseLostError, type FinalStatus, type OpenOptions, type Owner, type RunFilter, type RunStore, type StoredRun } from './store.js';
+import type { ProblemSource } from './problems.js';
+import { LeaseLostError, type FinalStatus, type OpenOptions, type Owner, type RunFilter, type RunStore, type StoredRun, type StoredStatus } from './store.js';
 
 /** The URL with its password replaced by ***, for messages. */
 export function redactUrl(url: string): string {
@@ -119,10 +120,30 @@ export class PgStore implements RunStore {
     await this.pool.end();
   }
 
-  async createRun(config: TrainConfig, sweep: string | null = null): Promise<number> {
+  /** A session advisory lock on the key, held by one pooled connection while `f` runs on the others. */
+  async serialized<T>(key: string, f: () => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
+      try {
+        return await f();
+      } finally {
+        await c.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
+      }
+    } finally {
+      c.release();
+    }
+  }
+
+  async createRun(
+    config: TrainConfig,
+    sweep: string | null = null,
+    status: StoredStatus = 'queued',
+    source: ProblemSource = { kind: 'builtin', name: config.problem },
+  ): Promise<number> {
     const r = await this.pool.query(
-      "INSERT INTO runs (sweep, problem, config, seed, status, created_at, code_version) VALUES ($1, $2, $3, $4, 'queued', $5, $6) RETURNING id",
-      [sweep, config.problem, JSON.stringify(config), config.seed, now(), this.version],
+      'INSERT INTO runs (sweep, problem, config, seed, status, created_at, code_version, problem_source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id',
+      [sweep, config.problem, JSON.stringify(config), config.seed, status, now(), this.version, JSON.stringify(source)],
     );
     return Number(r.rows[0].id);
   }

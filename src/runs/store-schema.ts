@@ -1,14 +1,18 @@
 /**
  * The store's schema, one list of versioned migrations for both backends (SQLite and PostgreSQL
  * spell a few types differently), and the row mapping both share. Version 1 is the schema of the
- * first releases (SQLite only); version 2 adds claims (owner, lease) and the queue job of a run.
+ * first releases (SQLite only); version 2 adds the problem's source (a built-in or a module file
+ * and its hash), claims (owner, lease) and the queue job of a run. (SQLite stores of the releases
+ * between already have problem_source at version 1: migrating skips that column.)
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { TrainConfig } from '../train/config.js';
 import { packageRoot } from './paths.js';
+import type { ProblemSource } from './problems.js';
 import type { Owner, StoredRun, StoredStatus } from './store.js';
 
 type Dialect = 'sqlite' | 'postgres';
@@ -51,6 +55,7 @@ CREATE TABLE checkpoints (
 };
 
 const V2 = (): string => `
+ALTER TABLE runs ADD COLUMN problem_source TEXT;
 ALTER TABLE runs ADD COLUMN owner TEXT;
 ALTER TABLE runs ADD COLUMN owner_host TEXT;
 ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
@@ -71,12 +76,30 @@ export function schemaError(where: string, found: number): Error | null {
   return null;
 }
 
+let cachedVersion: string | null = null;
+
+/**
+ * What code made a run: "stable-bptt 0.1.0 (git 1a2b3c4d5e6f), Node v20.19.0, linux-x64"; the
+ * commit only when the package is a git checkout of its own.
+ */
 export function codeVersion(): string {
+  if (cachedVersion !== null) return cachedVersion;
+  const root = packageRoot();
+  let version = 'unknown';
   try {
-    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+    version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
-    return 'unknown';
+    // an unreadable package.json leaves 'unknown'
   }
+  let commit = '';
+  if (existsSync(join(root, '.git'))) {
+    try {
+      commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).toString().trim();
+    } catch {
+      // no git on the machine: the version alone
+    }
+  }
+  return (cachedVersion = `stable-bptt ${version}${commit ? ` (git ${commit})` : ''}, Node ${process.version}, ${process.platform}-${process.arch}`);
 }
 
 export const now = (): string => new Date().toISOString();
@@ -110,12 +133,13 @@ export interface RunRow {
   started_at: string | null;
   finished_at: string | null;
   code_version: string;
+  problem_source: string | null;
   epochs_done: number | string;
   train_seconds: number | null;
 }
 
 export const RUN_COLUMNS = `r.id, r.sweep, r.problem, r.config, r.seed, r.status, r.reason, r.created_at, r.started_at,
-  r.finished_at, r.code_version, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS epochs_done,
+  r.finished_at, r.code_version, r.problem_source, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS epochs_done,
   (SELECT SUM(time) FROM epochs e WHERE e.run_id = r.id) AS train_seconds`;
 
 export const EPOCH_COLUMNS = `epoch, loss, train_loss AS "trainLoss", test_loss AS "testLoss", physics_loss AS "physicsLoss",
@@ -137,5 +161,6 @@ export function fromRow(r: RunRow): StoredRun {
     trainSeconds: r.train_seconds ?? 0,
     epochsDone: Number(r.epochs_done),
     codeVersion: r.code_version,
+    problemSource: r.problem_source ? (JSON.parse(r.problem_source) as ProblemSource) : { kind: 'builtin', name: r.problem },
   };
 }

@@ -8,6 +8,7 @@ import type { TrainConfig } from '../train/config.js';
 import type { ControllerFile } from '../train/controller-file.js';
 import type { EpochRecord } from '../train/record.js';
 import type { TrainSnapshot } from '../train/trainer.js';
+import type { ProblemSource } from './problems.js';
 import {
   EPOCH_COLUMNS, MIGRATIONS, RUN_COLUMNS, SCHEMA_VERSION, codeVersion, fromRow, later, now, ownerIsDead, schemaError, type RunRow,
 } from './store-schema.js';
@@ -67,7 +68,13 @@ export class SqliteStore implements RunStore {
       const problem = schemaError(this.path, v);
       if (!problem) return;
       if (!create || v > SCHEMA_VERSION) throw problem;
-      for (; v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v]!('sqlite'));
+      for (; v < SCHEMA_VERSION; v++) {
+        for (const statement of MIGRATIONS[v]!('sqlite').split(';')) {
+          const added = /ALTER TABLE (\w+) ADD COLUMN (\w+)/.exec(statement);
+          const columns = added ? (this.db.prepare(`PRAGMA table_info(${added[1]})`).all() as { name: string }[]) : [];
+          if (!columns.some((c) => c.name === added?.[2]) && statement.trim()) this.db.exec(statement);
+        }
+      }
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     });
     try {
@@ -82,10 +89,28 @@ export class SqliteStore implements RunStore {
     this.db.close();
   }
 
-  async createRun(config: TrainConfig, sweep: string | null = null): Promise<number> {
+  /** One write transaction around `f` (its statements run on this connection; nested transactions become savepoints). */
+  async serialized<T>(_key: string, f: () => Promise<T>): Promise<T> {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const out = await f();
+      this.db.exec('COMMIT');
+      return out;
+    } catch (e) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw e;
+    }
+  }
+
+  async createRun(
+    config: TrainConfig,
+    sweep: string | null = null,
+    status: StoredStatus = 'queued',
+    source: ProblemSource = { kind: 'builtin', name: config.problem },
+  ): Promise<number> {
     const r = this.db
-      .prepare("INSERT INTO runs (sweep, problem, config, seed, status, created_at, code_version) VALUES (?, ?, ?, ?, 'queued', ?, ?)")
-      .run(sweep, config.problem, JSON.stringify(config), config.seed, now(), this.version);
+      .prepare('INSERT INTO runs (sweep, problem, config, seed, status, created_at, code_version, problem_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(sweep, config.problem, JSON.stringify(config), config.seed, status, now(), this.version, JSON.stringify(source));
     return Number(r.lastInsertRowid);
   }
 

@@ -14,6 +14,7 @@ import type { TrainConfig } from '../train/config.js';
 import type { ControllerFile } from '../train/controller-file.js';
 import type { EpochRecord } from '../train/record.js';
 import type { TrainSnapshot } from '../train/trainer.js';
+import type { ProblemSource } from './problems.js';
 
 export type StoredStatus = 'queued' | 'running' | 'done' | 'diverged' | 'failed';
 export const STATUSES: readonly StoredStatus[] = ['queued', 'running', 'done', 'diverged', 'failed'];
@@ -34,6 +35,8 @@ export interface StoredRun {
   trainSeconds: number;
   epochsDone: number;
   codeVersion: string;
+  /** Where the problem comes from: a built-in, or a module file with the hash of its contents then. */
+  problemSource: ProblemSource;
 }
 
 export interface RunFilter {
@@ -63,7 +66,10 @@ export interface RunStore {
   /** The location to open it again elsewhere (a worker thread); may hold a password: never print it. */
   readonly location: string;
   close(): Promise<void>;
-  createRun(config: TrainConfig, sweep?: string | null): Promise<number>;
+  /** Runs `f` while no other process runs `serialized` with the same key on this store (e.g. creating a sweep's runs). */
+  serialized<T>(key: string, f: () => Promise<T>): Promise<T>;
+  /** A new run (queued unless said otherwise) of a built-in problem unless `source` names a module. */
+  createRun(config: TrainConfig, sweep?: string | null, status?: StoredStatus, source?: ProblemSource): Promise<number>;
   /**
    * Makes `owner` the run's trainer (status running, lease for `leaseSeconds`) if the run is
    * queued or its owner is gone (lease expired, or its process is dead on this host); with
@@ -103,8 +109,6 @@ export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\/
 export function defaultStorePath(flag?: string): string {
   return flag ?? process.env.SBPTT_STORE ?? 'sbptt.sqlite';
 }
-
-export const STORE_HELP = 'run store: a SQLite file or a postgres:// URL (default $SBPTT_STORE or ./sbptt.sqlite)';
 
 /** Opens the store at a file path (SQLite) or a postgres:// URL. */
 async function open(location: string, opts: OpenOptions = { create: true }): Promise<RunStore> {

@@ -2,8 +2,10 @@
  * A second process for the store tests. Usage:
  *   store-worker.ts write <store> <runs> <epochs>   — creates runs and saves fake progress
  *   store-worker.ts train <store> <runId> <killAfterEpoch>  — trains a stored run, SIGKILLs itself after that epoch
+ *   store-worker.ts sweep <store>                    — creates the runs of a fixed small sweep (ensureSweep), prints their ids
  */
 import { RunStore } from '../../src/runs/store.js';
+import { ensureSweep, parseAxes, planSweep } from '../../src/runs/sweep.js';
 import { newOwner } from '../../src/runs/store-schema.js';
 import { executeRun } from '../../src/runs/execute.js';
 import { cartpole } from '../../src/physics/index.js';
@@ -25,8 +27,11 @@ if (cmd === 'write') {
     }
     await store.finish(id, 'done', null, null, owner);
   }
+} else if (cmd === 'sweep') {
+  const plan = planSweep(cartpole, { epochs: 2 }, parseAxes(cartpole, { complexity: '1,2', modes: 'R,C', clip: 'NONE,NORM' }), 'at-once');
+  process.stdout.write(JSON.stringify(await ensureSweep(store, plan)) + '\n');
 } else if (cmd === 'train') {
-  await executeRun(store, Number(a), {
+  await executeRun(store, Number(a), cartpole, {
     onEpoch: ({ epoch }) => {
       if (epoch === Number(b)) process.kill(process.pid, 'SIGKILL');
     },
