@@ -11,6 +11,7 @@ import { executeRun } from '../runs/execute.js';
 import { builtinProblem, loadProblemModule, type LoadedProblem } from '../runs/problems.js';
 import { writeRunFolder } from '../runs/output.js';
 import { defaultStorePath, RunStore } from '../runs/store.js';
+import { STORE_FLAG, STORE_HELP } from './store-arg.js';
 import { resolveTrainConfig, type TrainConfig, type TrainOverrides } from '../train/config.js';
 import { duration, Eta, exp, NOT_COMPUTED } from './format.js';
 import { addProblemOptions, overridesFromOptions } from './options.js';
@@ -23,7 +24,7 @@ export function trainCommand(problems: readonly ProblemCommand[]): Command {
     .option('--config <file>', "rerun a run from its folder's config.json (same config and seed: the same records)")
     .option('--out <dir>', 'output folder (default runs/<problem>-<mode>-<time>)')
     .option('--force', 'write into --out even if it already holds files')
-    .option('--store <file>', 'run store (SQLite) (default $SBPTT_STORE or ./sbptt.sqlite)')
+    .option(STORE_FLAG, STORE_HELP)
     .option('--quiet', 'no per-epoch progress lines')
     // `train cartpole --out x`: flags after the problem are the problem's, not train's.
     .enablePositionalOptions()
