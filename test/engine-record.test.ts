@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getHeapSpaceStatistics } from 'node:v8';
 import {
-  abs, add, atan2, cos, div, gather, greater, maximum, mean, minimum, mul, pow, record, recorder, registerKernel, reshape, Rng,
+  abs, add, atan2, cos, div, gather, greater, maximum, mean, minimum, mul, pow, record, registerKernel, reshape, Rng,
   runKernel, sin, slice, sqrt, square, squeeze, stack, stopGradient, sub, sum, Tensor, tensor, vjp, where, zeros,
 } from '../src/engine/index.js';
 
@@ -173,18 +173,6 @@ test('an unroll over forks chains outputs into inputs without copies and matches
     xBar = prev;
   }
   assertSameBits(xBar, expected[0]!, 'initial state cotangent');
-});
-
-test('recorder records once per input shapes', () => {
-  const rng = new Rng(11);
-  const fn = (x: Tensor, c: Tensor): Tensor => wallCartStep(x, c);
-  const get = recorder(fn);
-  const r8 = get([[8, 4], [8, 1]]);
-  assert.equal(get([[8, 4], [8, 1]]), r8);
-  const r3 = get([[3, 4], [3, 1]]);
-  assert.notEqual(r3, r8);
-  checkReplay(fn, r3, [rand([3, 4], rng), rand([3, 1], rng)], rng);
-  checkReplay(fn, r8, [rand([8, 4], rng), rand([8, 1], rng)], rng);
 });
 
 test('a fused kernel without a plan cannot be recorded, with an error naming it', () => {

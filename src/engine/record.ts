@@ -23,7 +23,7 @@
  * differentiates. `fork()` gives more replays of the same recording with their own buffers.
  */
 import { receivesGradient, withTape, type Kernel, type KernelPlan, type TapeEntry } from './kernel.js';
-import { Tensor, sizeOf, topoOrder, zeros, type Shape } from './tensor.js';
+import { Tensor, sizeOf, topoOrder, type Shape } from './tensor.js';
 import { shapeText } from './ops/indexing.js';
 
 export interface RecordedFunction {
@@ -129,20 +129,6 @@ export function record(fn: (...xs: Tensor[]) => Tensor, exampleInputs: readonly 
     ops: ops.map((op) => ({ ...op, operands: op.operands.map(remap) })),
     graph: backwardGraph(out, leaves, tape, opIndex),
   });
-}
-
-/**
- * `record(fn, …)` on demand, once per distinct list of input shapes (recorded on zeros of
- * those shapes): for code that meets several batch sizes.
- */
-export function recorder(fn: (...xs: Tensor[]) => Tensor): (inputShapes: readonly Shape[]) => RecordedFunction {
-  const recordings = new Map<string, RecordedFunction>();
-  return (inputShapes) => {
-    const key = inputShapes.map(shapeText).join(' ');
-    let r = recordings.get(key);
-    if (!r) recordings.set(key, (r = record(fn, inputShapes.map((s) => zeros(s)))));
-    return r;
-  };
 }
 
 function backwardGraph(out: Tensor, leaves: Tensor[], tape: TapeEntry[], opIndex: Map<number, number>): BackwardGraph {
