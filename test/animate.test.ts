@@ -25,7 +25,7 @@ const tmpStore = (): string => join(mkdtempSync(join(tmpdir(), 'sbptt-animate-')
 /** A run of `problem` in `store`: trained for one epoch (controller stored) unless `execute` is false. */
 async function makeRun(store: RunStore, def: ProblemDefinition, execute = true): Promise<number> {
   const id = await store.createRun(resolveTrainConfig(def, { settings: TINY[def.name]!, epochs: 1, trainSize: 8, testSize: 8 }));
-  if (execute) assert.equal((await executeRun(store, id, def)).status, 'done');
+  if (execute) assert.equal((await executeRun(store, id, { problem: def })).status, 'done');
   return id;
 }
 
@@ -97,7 +97,7 @@ test('cart-pole scene geometry: θ = 0 points up, θ = π hangs down, θ = π/2 
   assert.match(svg, /step 0\/1/);
 });
 
-test('cart-pole frames are legible: the view follows the cart, poles are long strokes, the target and force are drawn', async () => {
+test('cart-pole frames are legible: the view follows the cart, poles are long strokes, the target and force are drawn', () => {
   const poleLines = (svg: string, color: string): { x1: number; y1: number; x2: number; y2: number }[] =>
     [...svg.matchAll(new RegExp(`<line x1="([\\d.-]+)" y1="([\\d.-]+)" x2="([\\d.-]+)" y2="([\\d.-]+)" stroke="${color}"`, 'g'))].map((m) => {
       const [x1, y1, x2, y2] = m.slice(1).map(Number) as [number, number, number, number];

@@ -19,7 +19,7 @@ test('store round trip: config, status, records, checkpoint, controller', async 
   const store = await RunStore.open(tmp());
   const id = await store.createRun(config({ mode: 'C' }), 'sweep-a');
   assert.equal((await store.run(id)).status, 'queued');
-  const { status, trainer } = await executeRun(store, id, cartpole);
+  const { status, trainer } = await executeRun(store, id);
   assert.equal(status, 'done');
   const run = await store.run(id);
   assert.equal(run.status, 'done');
@@ -58,7 +58,7 @@ test('two processes writing one store at once lose nothing', async () => {
 test('after kill -9 the same run resumes from its checkpoint and ends with the uninterrupted numbers', async () => {
   const reference = await RunStore.open(tmp());
   const refId = await reference.createRun(config({ mode: 'C', optimizer: 'ADAM' }));
-  await executeRun(reference, refId, cartpole);
+  await executeRun(reference, refId);
   const path = tmp();
   const store = await RunStore.open(path);
   const id = await store.createRun(config({ mode: 'C', optimizer: 'ADAM' }));
@@ -67,11 +67,11 @@ test('after kill -9 the same run resumes from its checkpoint and ends with the u
   assert.equal((await store.run(id)).status, 'running');
   assert.equal((await store.checkpoint(id))!.epoch, 3);
   let resumedFrom = -1;
-  assert.equal((await executeRun(store, id, cartpole, { onStart: (t) => (resumedFrom = t.epoch) })).status, 'done');
+  assert.equal((await executeRun(store, id, { onStart: (t) => (resumedFrom = t.epoch) })).status, 'done');
   assert.equal(resumedFrom, 3);
   assert.deepEqual(withoutTime(await store.records(id)), withoutTime(await reference.records(refId)));
   assert.deepEqual((await store.controller(id))!.params, (await reference.controller(refId))!.params);
-  assert.equal((await executeRun(store, id, cartpole)).status, 'done', 'a finished run is not redone');
+  assert.equal((await executeRun(store, id)).status, 'done', 'a finished run is not redone');
   await store.close();
   await reference.close();
 });
@@ -79,13 +79,13 @@ test('after kill -9 the same run resumes from its checkpoint and ends with the u
 test('a diverging run is marked diverged with its reason; a broken one failed', async () => {
   const store = await RunStore.open(tmp());
   const bad = await store.createRun(config({ optimizer: 'SGD', lr: 1e12, mode: 'R', settings: { zeroLastKernel: false } }));
-  assert.equal((await executeRun(store, bad, cartpole)).status, 'diverged');
+  assert.equal((await executeRun(store, bad)).status, 'diverged');
   assert.match((await store.run(bad)).reason!, /non-finite/);
   const broken = await store.createRun({ ...config(), dataset: 'reference', settings: { ...config().settings, poles: 7 } });
-  assert.equal((await executeRun(store, broken, cartpole)).status, 'failed');
+  assert.equal((await executeRun(store, broken)).status, 'failed');
   assert.match((await store.run(broken)).reason!, /no published dataset/);
   const ok = await store.createRun(config({ epochs: 1 }));
-  assert.equal((await executeRun(store, ok, cartpole)).status, 'done');
+  assert.equal((await executeRun(store, ok)).status, 'done');
   await store.close();
 });
 

@@ -56,7 +56,7 @@ test('a sweep on two workers: every run finishes, a diverging run is marked and 
   // Each worker's run equals the same run executed alone in this thread.
   const alone = await RunStore.open(tmp());
   const again = await alone.createRun((await check.run(ids[3]!)).config);
-  await executeRun(alone, again, cartpole);
+  await executeRun(alone, again);
   assert.deepEqual(withoutTime(await alone.records(again)), withoutTime(await check.records(ids[3]!)));
   await check.close();
   await alone.close();
@@ -87,7 +87,7 @@ test('sweep CLI: killed with -9 and started again, it does not redo finished run
   const reference = await RunStore.open(tmp());
   for (const r of await store.runs()) {
     const id = await reference.createRun(r.config);
-    await executeRun(reference, id, cartpole);
+    await executeRun(reference, id);
     assert.deepEqual(withoutTime(await store.records(r.id)), withoutTime(await reference.records(id)));
   }
   await store.close();

@@ -47,7 +47,7 @@ async function makeStore(): Promise<{ path: string; trained: number; sweepRuns: 
   }
   sweepRuns.push(await store.createRun(resolveTrainConfig(cartpole, { mode: 'S', epochs: 5, settings: { poles: 2 } }), 's1'));
   const trained = await store.createRun(resolveTrainConfig(cartpole, { ...TINY, mode: 'C' }));
-  assert.equal((await executeRun(store, trained, cartpole)).status, 'done');
+  assert.equal((await executeRun(store, trained)).status, 'done');
   await store.close();
   return { path, trained, sweepRuns };
 }
@@ -95,10 +95,10 @@ test('API parameters: run ids, n, status, problem, sweep names and unknown or re
 test('API answers: sweeps with progress, runs, curves with NaN as null, controller, initial states; 404 and 400', async () => {
   const { path, trained, sweepRuns } = await makeStore();
   const store = await RunStore.open(path);
-  const get = (p: string): Promise<unknown> => {
+  const get = async (p: string): Promise<unknown> => {
     const { segments, query } = parseTarget(p);
     assert.equal(segments[0], 'api');
-    return answerApi(store, segments.slice(1), query);
+    return await answerApi(store, segments.slice(1), query);
   };
   try {
     const sweeps = await get('/api/sweeps') as SweepSummary[];

@@ -79,9 +79,9 @@ export function runsCommand(): Command {
           const t = r.epochsDone > 0 ? (await store.records(r.id)).at(-1)!.testLoss : null;
           return exp(t === null || Number.isFinite(t) ? t : null);
         };
-        const lastLoss = await Promise.all(runs.map(last));
+        const losses = await Promise.all(runs.map(last));
         const problems = await problemsOf(runs);
-        const rows = runs.map((r, k) => [String(r.id), r.problem, complexityText(r, problems.get(r.id)!), modeOf(r), r.config.clip, r.status, `${r.epochsDone}/${r.config.epochs}`, lastLoss[k]!, r.epochsDone > 0 ? duration(r.trainSeconds) : NOT_COMPUTED, r.sweep ?? NOT_COMPUTED]);
+        const rows = runs.map((r, k) => [String(r.id), r.problem, complexityText(r, problems.get(r.id)!), modeOf(r), r.config.clip, r.status, `${r.epochsDone}/${r.config.epochs}`, losses[k]!, r.epochsDone > 0 ? duration(r.trainSeconds) : NOT_COMPUTED, r.sweep ?? NOT_COMPUTED]);
         process.stdout.write(table(['id', 'problem', 'complexity', 'mode', 'clip', 'status', 'epochs', 'last test loss', 'time', 'sweep'], rows) + '\n');
       } finally {
         await store.close();

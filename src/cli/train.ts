@@ -99,12 +99,13 @@ async function runTrain({ definition: def, source }: LoadedProblem, overrides: T
   const out = String(opts.out ?? `runs/${def.name}-${mode}-${stamp}`);
   checkOut(out, Boolean(opts.force));
   const store = await RunStore.open(defaultStorePath(opts.store as string | undefined));
-  const id = await store.createRun(config, null, 'queued', source);
+  const id = await store.createRun(config, null, source);
   const eta = new Eta();
   const quiet = Boolean(opts.quiet);
   // Only mode C computes both fields whose cosine the record holds; the others record 0.
   const cosine = config.mode === 'combined' && config.schedule === null;
-  const { status, trainer } = await executeRun(store, id, def, {
+  const { status, trainer } = await executeRun(store, id, {
+    problem: def,
     onStart: (t) => {
       if (!quiet) {
         const initial = t.evaluate().testLoss;

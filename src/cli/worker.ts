@@ -3,8 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { runPool } from '../runs/pool.js';
 import { SCHEMA_VERSION } from '../runs/store-schema.js';
-import { defaultStorePath, RunStore } from '../runs/store.js';
-import { STORE_FLAG, STORE_HELP } from './store-arg.js';
+import { defaultStorePath, RunStore, STORE_HELP } from '../runs/store.js';
 import { parsePositiveInt } from '../train/config.js';
 import { gracefulStop, progressPrinter } from './work-progress.js';
 
@@ -19,7 +18,7 @@ interface WorkerFlags {
 export function workerCommand(): Command {
   return new Command('worker')
     .description('train queued runs of any sweep in the store, with checkpoints there; on a postgres:// store, from any machine')
-    .option(STORE_FLAG, STORE_HELP)
+    .option('--store <file|url>', STORE_HELP)
     .option('--concurrency <n>', 'runs trained at once, one thread each (default 1)')
     .option('--exit-when-idle', 'exit once nothing is queued or being trained (default: wait for new runs)')
     .option('--poll <seconds>', 'wait between looks at an empty queue (default 2)')
@@ -51,7 +50,7 @@ export function workerCommand(): Command {
 export function migrateCommand(): Command {
   return new Command('migrate')
     .description("create the store's tables or upgrade an older schema to this version's")
-    .option(STORE_FLAG, STORE_HELP)
+    .option('--store <file|url>', STORE_HELP)
     .action(async (o: { store?: string }) => {
       const store = await RunStore.open(defaultStorePath(o.store), { create: true });
       await store.close();

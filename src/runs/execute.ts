@@ -10,10 +10,13 @@ import type { ProblemDefinition } from '../physics/problem.js';
 import { controllerToJson } from '../train/controller-file.js';
 import { Trainer, type EpochProgress } from '../train/trainer.js';
 import { datasetFor } from './datasets.js';
+import { problemOfRun } from './problems.js';
 import { newOwner } from './store-schema.js';
 import { LeaseLostError, type Owner, type RunStore, type StoredStatus } from './store.js';
 
 export interface ExecuteOptions {
+  /** The run's problem (default: found again through the source the run recorded, a built-in or a module). */
+  problem?: ProblemDefinition;
   /** Checkpoint every this many epochs (and always at the end). Default 1. */
   checkpointEvery?: number;
   onEpoch?: (p: EpochProgress) => void;
@@ -36,12 +39,7 @@ export interface ExecuteOptions {
  */
 export type ExecuteStatus = StoredStatus | 'paused' | 'busy' | 'lost';
 
-export async function executeRun(
-  store: RunStore,
-  id: number,
-  definition: ProblemDefinition,
-  opts: ExecuteOptions = {},
-): Promise<{ status: ExecuteStatus; trainer: Trainer | null }> {
+export async function executeRun(store: RunStore, id: number, opts: ExecuteOptions = {}): Promise<{ status: ExecuteStatus; trainer: Trainer | null }> {
   const run = await store.run(id);
   if (run.status === 'done' || run.status === 'diverged' || run.status === 'failed') return { status: run.status, trainer: null };
   const every = Math.max(1, Math.floor(opts.checkpointEvery ?? 1));
@@ -50,6 +48,7 @@ export async function executeRun(
   if (!opts.owner && !(await store.claimRun(id, owner, lease))) return { status: 'busy', trainer: null };
   let trainer: Trainer | null = null;
   try {
+    const definition = opts.problem ?? (await problemOfRun(run));
     const problem = definition.create(run.config.settings);
     trainer = new Trainer(definition, run.config, datasetFor(problem, run.config), (await store.checkpoint(id)) ?? undefined);
     opts.onStart?.(trainer);

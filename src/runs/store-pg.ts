@@ -5,12 +5,12 @@
  */
 import pg from 'pg';
 import type { TrainConfig } from '../train/config.js';
+import type { ProblemSource } from './problems.js';
 import type { ControllerFile } from '../train/controller-file.js';
 import type { EpochRecord } from '../train/record.js';
 import type { TrainSnapshot } from '../train/trainer.js';
 import { EPOCH_COLUMNS, MIGRATIONS, RUN_COLUMNS, SCHEMA_VERSION, codeVersion, fromRow, later, now, schemaError, type RunRow } from './store-schema.js';
-import type { ProblemSource } from './problems.js';
-import { LeaseLostError, type FinalStatus, type OpenOptions, type Owner, type RunFilter, type RunStore, type StoredRun, type StoredStatus } from './store.js';
+import { LeaseLostError, type FinalStatus, type OpenOptions, type Owner, type RunFilter, type RunStore, type StoredRun } from './store.js';
 
 /** The URL with its password replaced by ***, for messages. */
 export function redactUrl(url: string): string {
@@ -135,15 +135,10 @@ export class PgStore implements RunStore {
     }
   }
 
-  async createRun(
-    config: TrainConfig,
-    sweep: string | null = null,
-    status: StoredStatus = 'queued',
-    source: ProblemSource = { kind: 'builtin', name: config.problem },
-  ): Promise<number> {
+  async createRun(config: TrainConfig, sweep: string | null = null, source?: ProblemSource): Promise<number> {
     const r = await this.pool.query(
-      'INSERT INTO runs (sweep, problem, config, seed, status, created_at, code_version, problem_source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id',
-      [sweep, config.problem, JSON.stringify(config), config.seed, status, now(), this.version, JSON.stringify(source)],
+      "INSERT INTO runs (sweep, problem, config, seed, status, created_at, code_version, problem_source) VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7) RETURNING id",
+      [sweep, config.problem, JSON.stringify(config), config.seed, now(), this.version, JSON.stringify(source ?? { kind: 'builtin', name: config.problem })],
     );
     return Number(r.rows[0].id);
   }

@@ -1,9 +1,8 @@
 /**
  * The store's schema, one list of versioned migrations for both backends (SQLite and PostgreSQL
  * spell a few types differently), and the row mapping both share. Version 1 is the schema of the
- * first releases (SQLite only); version 2 adds the problem's source (a built-in or a module file
- * and its hash), claims (owner, lease) and the queue job of a run. (SQLite stores of the releases
- * between already have problem_source at version 1: migrating skips that column.)
+ * first releases (SQLite only); version 2 adds claims (owner, lease) and the queue job of a run;
+ * version 3 the source of a run's problem (built-in, or a module file and its hash).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -55,7 +54,6 @@ CREATE TABLE checkpoints (
 };
 
 const V2 = (): string => `
-ALTER TABLE runs ADD COLUMN problem_source TEXT;
 ALTER TABLE runs ADD COLUMN owner TEXT;
 ALTER TABLE runs ADD COLUMN owner_host TEXT;
 ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
@@ -63,8 +61,12 @@ ALTER TABLE runs ADD COLUMN lease_until TEXT;
 ALTER TABLE runs ADD COLUMN job TEXT;
 CREATE INDEX runs_status ON runs (status);`;
 
+/** Version 3: where a run's problem comes from (a built-in, or a module path with its SHA-256); null = built-in. */
+const V3 = (): string => `
+ALTER TABLE runs ADD COLUMN problem_source TEXT;`;
+
 /** MIGRATIONS[k] takes a store from version k to k + 1. */
-export const MIGRATIONS: readonly ((d: Dialect) => string)[] = [V1, V2];
+export const MIGRATIONS: readonly ((d: Dialect) => string)[] = [V1, V2, V3];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** The one-line error for a store whose schema this code cannot use as it is. */

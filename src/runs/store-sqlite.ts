@@ -5,10 +5,10 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import type { TrainConfig } from '../train/config.js';
+import type { ProblemSource } from './problems.js';
 import type { ControllerFile } from '../train/controller-file.js';
 import type { EpochRecord } from '../train/record.js';
 import type { TrainSnapshot } from '../train/trainer.js';
-import type { ProblemSource } from './problems.js';
 import {
   EPOCH_COLUMNS, MIGRATIONS, RUN_COLUMNS, SCHEMA_VERSION, codeVersion, fromRow, later, now, ownerIsDead, schemaError, type RunRow,
 } from './store-schema.js';
@@ -68,13 +68,7 @@ export class SqliteStore implements RunStore {
       const problem = schemaError(this.path, v);
       if (!problem) return;
       if (!create || v > SCHEMA_VERSION) throw problem;
-      for (; v < SCHEMA_VERSION; v++) {
-        for (const statement of MIGRATIONS[v]!('sqlite').split(';')) {
-          const added = /ALTER TABLE (\w+) ADD COLUMN (\w+)/.exec(statement);
-          const columns = added ? (this.db.prepare(`PRAGMA table_info(${added[1]})`).all() as { name: string }[]) : [];
-          if (!columns.some((c) => c.name === added?.[2]) && statement.trim()) this.db.exec(statement);
-        }
-      }
+      for (; v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v]!('sqlite'));
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     });
     try {
@@ -102,15 +96,10 @@ export class SqliteStore implements RunStore {
     }
   }
 
-  async createRun(
-    config: TrainConfig,
-    sweep: string | null = null,
-    status: StoredStatus = 'queued',
-    source: ProblemSource = { kind: 'builtin', name: config.problem },
-  ): Promise<number> {
+  async createRun(config: TrainConfig, sweep: string | null = null, source?: ProblemSource): Promise<number> {
     const r = this.db
-      .prepare('INSERT INTO runs (sweep, problem, config, seed, status, created_at, code_version, problem_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(sweep, config.problem, JSON.stringify(config), config.seed, status, now(), this.version, JSON.stringify(source));
+      .prepare("INSERT INTO runs (sweep, problem, config, seed, status, created_at, code_version, problem_source) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)")
+      .run(sweep, config.problem, JSON.stringify(config), config.seed, now(), this.version, JSON.stringify(source ?? { kind: 'builtin', name: config.problem }));
     return Number(r.lastInsertRowid);
   }
 

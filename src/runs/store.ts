@@ -34,6 +34,7 @@ export interface StoredRun {
   /** Summed update time of the stored epochs, seconds. */
   trainSeconds: number;
   epochsDone: number;
+  /** What code made the run: package version, git commit when there is one, Node, platform. */
   codeVersion: string;
   /** Where the problem comes from: a built-in, or a module file with the hash of its contents then. */
   problemSource: ProblemSource;
@@ -68,8 +69,8 @@ export interface RunStore {
   close(): Promise<void>;
   /** Runs `f` while no other process runs `serialized` with the same key on this store (e.g. creating a sweep's runs). */
   serialized<T>(key: string, f: () => Promise<T>): Promise<T>;
-  /** A new run (queued unless said otherwise) of a built-in problem unless `source` names a module. */
-  createRun(config: TrainConfig, sweep?: string | null, status?: StoredStatus, source?: ProblemSource): Promise<number>;
+  /** A queued run; `source` says where its problem comes from (default: the built-in of config.problem). */
+  createRun(config: TrainConfig, sweep?: string | null, source?: ProblemSource): Promise<number>;
   /**
    * Makes `owner` the run's trainer (status running, lease for `leaseSeconds`) if the run is
    * queued or its owner is gone (lease expired, or its process is dead on this host); with
@@ -109,6 +110,8 @@ export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\/
 export function defaultStorePath(flag?: string): string {
   return flag ?? process.env.SBPTT_STORE ?? 'sbptt.sqlite';
 }
+
+export const STORE_HELP = 'run store: a SQLite file or a postgres:// URL (default $SBPTT_STORE or ./sbptt.sqlite)';
 
 /** Opens the store at a file path (SQLite) or a postgres:// URL. */
 async function open(location: string, opts: OpenOptions = { create: true }): Promise<RunStore> {

@@ -97,7 +97,7 @@ async function createMissing(store: RunStore, plan: SweepPlan, source: ProblemSo
   const ids: number[] = [];
   for (const c of plan.configs) {
     const run = existing.get(JSON.stringify(c));
-    if (!run) ids.push(await store.createRun(c, plan.name, 'queued', source));
+    if (!run) ids.push(await store.createRun(c, plan.name, source));
     else {
       if (run.status === 'failed') await store.requeue(run.id);
       ids.push(run.id);

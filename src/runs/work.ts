@@ -6,9 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { executeRun, type ExecuteStatus } from './execute.js';
 import type { RunQueue } from './queue.js';
-import type { ProblemDefinition } from '../physics/problem.js';
-import { problemOfRun } from './problems.js';
-import { LeaseLostError, type RunStore } from './store.js';
+import type { RunStore } from './store.js';
 
 export type WorkEvent =
   | { kind: 'start'; run: number; epoch: number; epochs: number }
@@ -33,19 +31,7 @@ export async function workLoop(store: RunStore, queue: RunQueue, o: WorkOptions)
       for (let waited = 0; waited < o.pollMs && !o.shouldStop(); waited += 100) await sleep(Math.min(100, o.pollMs));
       continue;
     }
-    // The run's problem: a built-in, or its module (the same file, unchanged, must be on this machine).
-    let definition: ProblemDefinition;
-    try {
-      definition = await problemOfRun(await store.run(c.run));
-    } catch (e) {
-      await store.finish(c.run, 'failed', (e as Error).message, null, c.owner).catch((e2: unknown) => {
-        if (!(e2 instanceof LeaseLostError)) throw e2;
-      });
-      await queue.settle(c, 'failed');
-      o.onEvent({ kind: 'done', run: c.run, status: 'failed' });
-      continue;
-    }
-    const { status } = await executeRun(store, c.run, definition, {
+    const { status } = await executeRun(store, c.run, {
       owner: c.owner,
       checkpointEvery: o.checkpointEvery ?? 1,
       leaseSeconds: c.leaseSeconds,

@@ -43,7 +43,7 @@ export async function makeStore(path: string): Promise<{ trained: number }> {
     }
   }
   const trained = await store.createRun(resolveTrainConfig(cartpole, { mode: 'C', epochs: 4, trainSize: 16, testSize: 8, settings: { poles: 2, steps: 40, duration: 2, width: 16 } }));
-  assert.equal((await executeRun(store, trained, cartpole)).status, 'done');
+  assert.equal((await executeRun(store, trained, { problem: cartpole })).status, 'done');
   await store.close();
   return { trained };
 }

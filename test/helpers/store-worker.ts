@@ -31,7 +31,7 @@ if (cmd === 'write') {
   const plan = planSweep(cartpole, { epochs: 2 }, parseAxes(cartpole, { complexity: '1,2', modes: 'R,C', clip: 'NONE,NORM' }), 'at-once');
   process.stdout.write(JSON.stringify(await ensureSweep(store, plan)) + '\n');
 } else if (cmd === 'train') {
-  await executeRun(store, Number(a), cartpole, {
+  await executeRun(store, Number(a), {
     onEpoch: ({ epoch }) => {
       if (epoch === Number(b)) process.kill(process.pid, 'SIGKILL');
     },

@@ -205,7 +205,8 @@ async function sweepRoute(store: RunStore, name: string, part: string | undefine
   const problem = runs[0]!.problem;
   const info = problemInfo(await definitionOf(runs[0]!), runs);
   if (part === undefined) return { sweep: name, problem, problemInfo: info, runs } satisfies SweepDetail;
-  return { sweep: name, problem, problemInfo: info, runs: await Promise.all(runs.map(async (r) => ({ ...r, curves: curveColumns(await store.records(r.id)) }))) } satisfies SweepCurves;
+  const withCurves = await Promise.all(runs.map(async (r) => ({ ...r, curves: curveColumns(await store.records(r.id)) })));
+  return { sweep: name, problem, problemInfo: info, runs: withCurves } satisfies SweepCurves;
 }
 
 function unknownRoute(segments: readonly string[]): Error {
