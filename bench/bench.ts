@@ -1,16 +1,22 @@
 /**
- * `npm run bench`: median milliseconds per update (gradient(s) + Adam step) for every problem
- * and mode, batch 8, the published Nt; C/R ratio and achieved GFLOP/s. Writes bench/results.json.
- * Usage: node dist/bench/bench.js [--quick] [--problem name]
+ * `npm run bench`: (1) median milliseconds per update (gradient(s) + Adam step) for every problem
+ * and mode, batch 8, the published Nt, in f64 and f32 — the two precisions alternate update by
+ * update, so their ratio is measured under the same load; C/R, f32/f64 and GFLOP/s. Writes
+ * bench/results.json. (2) Full epochs at the paper's settings and the study's wall time
+ * (bench/study.ts): bench/study.json.
+ * Usage: node dist/bench/bench.js [--quick] [--problem name] [--updates-only | --study-only]
  */
 import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { UpdateRule } from '../src/bptt/update.js';
 import type { Mode } from '../src/bptt/modes.js';
 import { Rng } from '../src/engine/random.js';
+import { PRECISIONS, type Precision } from '../src/kernels/module.js';
+import { atPrecision } from '../src/nn/capabilities.js';
 import { createOptimizer } from '../src/optim/optimizers.js';
 import { PROBLEMS, resolveSettings, type Settings } from '../src/physics/index.js';
+import { packageRoot } from '../src/runs/paths.js';
+import { runStudy } from './study.js';
 
 interface Case {
   problem: string;
@@ -30,11 +36,13 @@ const BATCH = 8;
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.includes('--problem') ? args[args.indexOf('--problem') + 1] : undefined;
+const benchDir = join(packageRoot(), 'bench');
 
 interface Result {
   problem: string;
   complexity: string;
   mode: string;
+  precision: Precision;
   batch: number;
   steps: number;
   msMedian: number;
@@ -43,49 +51,74 @@ interface Result {
   gflops: number;
 }
 
-function measure(c: Case, mode: Mode): Omit<Result, 'problem' | 'complexity' | 'mode'> {
+type Timing = Omit<Result, 'problem' | 'complexity' | 'mode' | 'precision'>;
+
+/** One update per precision in turn, warm-up first; the median, min and max of each. */
+function measure(c: Case, mode: Mode): Record<Precision, Timing> {
   const def = PROBLEMS[c.problem]!;
   const settings: Settings = resolveSettings(def, c.settings);
   const p = def.create(settings);
   const rng = new Rng(1);
-  const params = p.controller.initParams(rng);
+  const params0 = p.controller.initParams(rng);
   // A random last layer so every backward sweep does real work from the first update.
-  for (let i = 0; i < params.length; i++) if (params[i] === 0) params[i] = rng.uniform(-0.01, 0.01);
+  for (let i = 0; i < params0.length; i++) if (params0[i] === 0) params0[i] = rng.uniform(-0.01, 0.01);
   const x0 = p.sample(BATCH, rng);
-  const rule = new UpdateRule({ ...p, batch: BATCH });
-  const opt = createOptimizer('ADAM', params.length, 1e-3);
+  const setups = PRECISIONS.map((precision) => {
+    const controller = atPrecision(p.controller, precision);
+    return {
+      precision,
+      controller,
+      params: Float64Array.from(params0),
+      rule: new UpdateRule({ ...p, controller, batch: BATCH }),
+      opt: createOptimizer('ADAM', params0.length, 1e-3),
+      times: [] as number[],
+    };
+  });
   const warm = quick ? 3 : 10;
   const reps = quick ? 7 : 30;
-  const times: number[] = [];
   for (let i = 0; i < warm + reps; i++) {
-    const t0 = performance.now();
-    const r = rule.compute(params, x0, mode);
-    opt.step(params, r.update);
-    if (i >= warm) times.push(performance.now() - t0);
+    for (const s of setups) {
+      const t0 = performance.now();
+      const r = s.rule.compute(s.params, x0, mode);
+      s.opt.step(s.params, r.update);
+      if (i >= warm) s.times.push(performance.now() - t0);
+    }
   }
-  times.sort((a, b) => a - b);
   const sweeps = mode === 'combined' ? 2 : 1;
   const rows = p.steps * BATCH;
   const flops = 2 * rows * (p.controller.macsPerRow * (1 + 2 * sweeps) + (p.simulator.macsPerSample ?? 0) * (1 + sweeps));
-  const msMedian = times[Math.floor(times.length / 2)]!;
-  return { batch: BATCH, steps: p.steps, msMedian, msMin: times[0]!, msMax: times.at(-1)!, gflops: flops / (msMedian * 1e6) };
+  const out = {} as Record<Precision, Timing>;
+  for (const s of setups) {
+    const t = s.times.sort((a, b) => a - b);
+    const msMedian = t[Math.floor(t.length / 2)]!;
+    out[s.precision] = { batch: BATCH, steps: p.steps, msMedian, msMin: t[0]!, msMax: t.at(-1)!, gflops: flops / (msMedian * 1e6) };
+  }
+  return out;
 }
 
-const results: Result[] = [];
-for (const c of CASES) {
-  if (!PROBLEMS[c.problem] || (only && only !== c.problem)) continue;
-  for (const [mode, letter] of MODES) {
-    const r = { problem: c.problem, complexity: c.complexity, mode: letter, ...measure(c, mode) };
-    results.push(r);
-    process.stdout.write(
-      `${r.problem.padEnd(10)} ${r.complexity.padEnd(9)} ${letter}  median ${r.msMedian.toFixed(2).padStart(7)} ms  ` +
-        `min ${r.msMin.toFixed(2).padStart(7)}  max ${r.msMax.toFixed(2).padStart(7)}  ${r.gflops.toFixed(2)} GFLOP/s\n`,
-    );
+function updates(): void {
+  const results: Result[] = [];
+  for (const c of CASES) {
+    if (!PROBLEMS[c.problem] || (only && only !== c.problem)) continue;
+    for (const [mode, letter] of MODES) {
+      const m = measure(c, mode);
+      for (const precision of PRECISIONS) results.push({ problem: c.problem, complexity: c.complexity, mode: letter, precision, ...m[precision] });
+      process.stdout.write(
+        `${c.problem.padEnd(10)} ${c.complexity.padEnd(9)} ${letter}  ` +
+          PRECISIONS.map((q) => `${q} ${m[q].msMedian.toFixed(2).padStart(6)} ms (${m[q].gflops.toFixed(1).padStart(4)} GFLOP/s)`).join('  ') +
+          `  f32/f64 ${(m.f32.msMedian / m.f64.msMedian).toFixed(2)}\n`,
+      );
+    }
+    for (const precision of PRECISIONS) {
+      const at = (mode: string) => results.find((r) => r.complexity === c.complexity && r.problem === c.problem && r.mode === mode && r.precision === precision)!;
+      process.stdout.write(`${c.problem.padEnd(10)} ${c.complexity.padEnd(9)} ${precision} C/R = ${(at('C').msMedian / at('R').msMedian).toFixed(2)}\n`);
+    }
+    process.stdout.write('\n');
   }
-  const R = results.find((r) => r.complexity === c.complexity && r.problem === c.problem && r.mode === 'R')!;
-  const C = results.find((r) => r.complexity === c.complexity && r.problem === c.problem && r.mode === 'C')!;
-  process.stdout.write(`${c.problem.padEnd(10)} ${c.complexity.padEnd(9)} C/R = ${(C.msMedian / R.msMedian).toFixed(2)}\n\n`);
+  const out = join(benchDir, 'results.json');
+  writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(`wrote ${out}\n\n`);
 }
-const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results.json');
-writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
-process.stdout.write(`wrote ${out}\n`);
+
+if (!args.includes('--study-only')) updates();
+if (!args.includes('--updates-only')) runStudy({ quick, only, out: join(benchDir, 'study.json') });

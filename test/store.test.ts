@@ -55,6 +55,27 @@ test('two processes writing one store at once lose nothing', async () => {
   store.close();
 });
 
+test('checkpoints append: earlier epochs are not rewritten, the checkpoint holds no records, resume sees them all', () => {
+  const store = RunStore.open(tmp());
+  const id = store.createRun(config({ mode: 'R' }));
+  const { trainer } = executeRun(store, id);
+  const snap = trainer!.snapshot();
+  // Mark a stored epoch; a further save must leave it alone (it appends only what is new).
+  store.db.prepare('UPDATE epochs SET loss = -1 WHERE run_id = ? AND epoch = 2').run(id);
+  store.saveProgress(id, snap);
+  assert.equal(store.records(id)[1]!.loss, -1);
+  const raw = store.db.prepare('SELECT snapshot FROM checkpoints WHERE run_id = ?').get(id) as { snapshot: string };
+  assert.deepEqual((JSON.parse(raw.snapshot) as { records: unknown[] }).records, []);
+  store.db.prepare('UPDATE epochs SET loss = ? WHERE run_id = ? AND epoch = 2').run(snap.records[1]!.loss, id);
+  assert.deepEqual(store.checkpoint(id), snap);
+  // An older checkpoint (epoch 3) drops the later records and gets exactly the earlier ones back.
+  const older = { ...snap, epoch: 3, records: snap.records.slice(0, 3) };
+  store.saveProgress(id, older);
+  assert.deepEqual(store.checkpoint(id)!.records, snap.records.slice(0, 3));
+  assert.equal(store.records(id).length, 3);
+  store.close();
+});
+
 test('after kill -9 the same run resumes from its checkpoint and ends with the uninterrupted numbers', () => {
   const reference = RunStore.open(tmp());
   const refId = reference.createRun(config({ mode: 'C', optimizer: 'ADAM' }));

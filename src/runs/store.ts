@@ -142,8 +142,10 @@ export class RunStore {
   }
 
   /**
-   * Stores the epochs after the last stored one and the snapshot, atomically: the records in the
-   * table and the checkpoint always agree, whenever the process is killed.
+   * Appends the epochs after the last stored one and replaces the checkpoint, atomically: the
+   * records in the table and the checkpoint always agree, whenever the process is killed. The
+   * checkpoint holds θ and the optimizer state only (its records are the table's), so a save
+   * costs the same at epoch 1000 as at epoch 1.
    */
   saveProgress(id: number, snapshot: TrainSnapshot): void {
     const insert = this.db.prepare(
@@ -152,12 +154,16 @@ export class RunStore {
     );
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM epochs WHERE run_id = ? AND epoch > ?').run(id, snapshot.epoch);
-      for (const r of snapshot.records) {
+      const { last } = this.db.prepare('SELECT COALESCE(MAX(epoch), 0) AS last FROM epochs WHERE run_id = ?').get(id) as { last: number };
+      const records = snapshot.records;
+      let k = records.length;
+      while (k > 0 && records[k - 1]!.epoch > last) k--;
+      for (const r of records.slice(k)) {
         insert.run(id, r.epoch, r.loss, r.trainLoss, r.testLoss, r.physicsLoss, r.physicsTrainLoss, r.physicsTestLoss, r.gradSize, r.cosSim, r.time);
       }
       this.db
         .prepare('INSERT OR REPLACE INTO checkpoints (run_id, epoch, snapshot, updated_at) VALUES (?, ?, ?, ?)')
-        .run(id, snapshot.epoch, JSON.stringify(snapshot), now());
+        .run(id, snapshot.epoch, JSON.stringify({ ...snapshot, records: [] }), now());
     })();
   }
 
@@ -172,9 +178,12 @@ export class RunStore {
       .run(status, reason, now(), controller ? JSON.stringify(controller) : null, id);
   }
 
+  /** The latest checkpoint with its records (the stored epochs up to it), or null. */
   checkpoint(id: number): TrainSnapshot | null {
     const row = this.db.prepare('SELECT snapshot FROM checkpoints WHERE run_id = ?').get(id) as { snapshot: string } | undefined;
-    return row ? (JSON.parse(row.snapshot) as TrainSnapshot) : null;
+    if (!row) return null;
+    const snapshot = JSON.parse(row.snapshot) as TrainSnapshot;
+    return { ...snapshot, records: this.records(id).filter((r) => r.epoch <= snapshot.epoch) };
   }
 
   run(id: number): StoredRun {

@@ -10,6 +10,7 @@ import { Rng } from '../engine/random.js';
 import { allFinite } from '../engine/vector.js';
 import { clipUpdate } from '../optim/clip.js';
 import { createOptimizer, type Optimizer, type OptimizerState } from '../optim/optimizers.js';
+import { atPrecision } from '../nn/capabilities.js';
 import { getProblem, type ProblemInstance } from '../physics/index.js';
 import { flowOf, type TrainConfig } from './config.js';
 import type { EpochRecord } from './record.js';
@@ -64,7 +65,10 @@ export class Trainer {
     readonly data: Dataset,
     snapshot?: TrainSnapshot,
   ) {
-    this.problem = getProblem(config.problem).create(config.settings);
+    const created = getProblem(config.problem).create(config.settings);
+    // The controller's products in the run's precision (configs stored before it existed: f64).
+    const controller0 = atPrecision(created.controller, config.precision ?? 'f64');
+    this.problem = controller0 === created.controller ? created : { ...created, controller: controller0 };
     const { simulator, controller, loss, steps, rc } = this.problem;
     const S = simulator.stateSize;
     for (const [name, set, n] of [['train', data.train, config.trainSize], ['test', data.test, config.testSize]] as const) {

@@ -5,7 +5,7 @@
  * `sbptt animate` rasterises into a GIF) drawn through an image.
  */
 import { Unroll } from '../../bptt/unroll.js';
-import { simdDenseKernels } from '../../nn/dense-simd.js';
+import { simdDenseKernels } from '../../kernels/dense.js';
 import { createScene, defaultEvery, frameSteps, type Rollout, type Scene } from '../../runs/animate/scenes.js';
 import { controllerFromJson } from '../../train/controller-file.js';
 import type { ControllerFile, InitialStates } from '../api-types.js';
