@@ -4,9 +4,9 @@
  *   - f64 (f64x2): ~4–5× the plain-JS speed, the same results bit for bit: each output is
  *     accumulated in the same order from the same start (no FMA in wasm SIMD, so every multiply
  *     and add rounds as in JS); tanh too (the kernel's rational form is tanh.ts's, operation for
- *     operation).
- *   - f32 (f32x4): operands are rounded to float32 on the way in, products and tanh computed in
- *     float32, results widened to float64 on the way out.
+ *     operation, and tanh.ts finishes the numbers outside its range).
+ *   - f32 (f32x4): operands are rounded to float32 on the way in, products and tanh (all in
+ *     SIMD) computed in float32, results widened to float64 on the way out.
  * Where WebAssembly or its SIMD is missing, `simdDenseKernels()` returns null and callers keep
  * the plain-JS kernels (float64).
  *
@@ -199,6 +199,7 @@ class SimdDense implements DenseKernels {
     const whole = Math.ceil(len / lanes) * lanes; // the scratch has room for the last vector
     const f = this.f64;
     f.fill(0, p / this.E + len, p / this.E + whole);
+    if (this.wasm.tanh) return this.wasm.tanh(p, this.E * whole);
     this.wasm.tanhSmall(p, this.E * whole, 0);
     for (let i = 0; i < lanes; i++) {
       if (f[i] !== 0) {

@@ -161,6 +161,11 @@ class SimdHeapKernels implements HeapKernels {
   tanh(p: number, len: number): void {
     const h = this.heap, lanes = 16 / this.E;
     const whole = len - (len % lanes);
+    if (this.wasm.tanh) {
+      this.wasm.tanh(this.E * p, this.E * whole);
+      for (let i = p + whole; i < p + len; i++) h[i] = Math.fround(Math.tanh(h[i]!));
+      return;
+    }
     this.wasm.tanhSmall(this.E * p, this.E * whole, 0);
     // The flag holds all-ones lanes (a NaN) where some number was left for tanh.ts.
     for (let i = 0; i < lanes; i++) {

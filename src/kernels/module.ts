@@ -24,12 +24,14 @@ export interface WasmKernels {
   matmulTN(x: number, n: number, k: number, ldx: number, g: number, m: number, d: number): void;
   colSum(g: number, n: number, m: number, sum: number): void;
   tanhSmall(p: number, bytes: number, flag: number): void;
+  /** f32 only: tanh of every number, all in SIMD (f64 uses tanhSmall + js/tanh.ts, to match JS bit for bit). */
+  tanh: ((p: number, bytes: number) => void) | undefined;
   im2col(x: number, n: number, T: number, C: number, L: number, cols: number): void;
   col2im(dc: number, n: number, T: number, C: number, L: number, h: number, hs: number, out: number): void;
   scaleRows(c: number, n: number, v: number, vs: number, len: number, h: number, hs: number, out: number): void;
 }
 
-const NAMES = ['matmul', 'matmulTN', 'colSum', 'tanhSmall', 'im2col', 'col2im', 'scaleRows'] as const;
+const NAMES = ['matmul', 'matmulTN', 'colSum', 'tanhSmall', 'tanh', 'im2col', 'col2im', 'scaleRows'] as const;
 
 let compiled: WebAssembly.Module | null | undefined;
 

@@ -17,8 +17,8 @@
 /**
  * c[r][j] = bias[j] + Σ_i a[r][i]·b[i][j] for r < n, j < m (rows of a k apart). Two rows × 4
  * vectors per inner iteration (8 accumulators; per i, 2 splat loads of a and 4 vector loads of a
- * b row feed 8 vector multiply-adds), then 2 rows × 1 vector, then single columns; an odd last
- * row alone.
+ * b row feed 8 vector multiply-adds), then 2 rows × 2 vectors, 2 rows × 1 vector, single
+ * columns; an odd last row alone.
  */
 @inline function matmul<T>(a: usize, n: i32, k: i32, b: usize, m: i32, c: usize, bias: usize): void {
   const E = <usize>sizeof<T>();
@@ -48,6 +48,21 @@
       }
       v128.store(pc + jB, a0, 0); v128.store(pc + jB, a1, 16); v128.store(pc + jB, a2, 32); v128.store(pc + jB, a3, 48);
       v128.store(pc + mB + jB, b0, 0); v128.store(pc + mB + jB, b1, 16); v128.store(pc + mB + jB, b2, 32); v128.store(pc + mB + jB, b3, 48);
+    }
+    for (; j + 2 * L <= m; j += 2 * L) {
+      const jB = <usize>j * E;
+      let a0 = v128.load(bias + jB, 0), a1 = v128.load(bias + jB, 16);
+      let b0 = a0, b1 = a1;
+      let pb = b + jB;
+      for (let i: usize = 0; i < kB; i += E) {
+        const s0 = v128.load_splat<T>(pa0 + i), s1 = v128.load_splat<T>(pa1 + i);
+        const t0 = v128.load(pb, 0), t1 = v128.load(pb, 16);
+        a0 = v128.add<T>(a0, v128.mul<T>(s0, t0)); b0 = v128.add<T>(b0, v128.mul<T>(s1, t0));
+        a1 = v128.add<T>(a1, v128.mul<T>(s0, t1)); b1 = v128.add<T>(b1, v128.mul<T>(s1, t1));
+        pb += mB;
+      }
+      v128.store(pc + jB, a0, 0); v128.store(pc + jB, a1, 16);
+      v128.store(pc + mB + jB, b0, 0); v128.store(pc + mB + jB, b1, 16);
     }
     for (; j + L <= m; j += L) {
       const jB = <usize>j * E;
@@ -245,6 +260,39 @@
   v128.store(flag, v128.not(all));
 }
 
+/**
+ * tanhF32(p, bytes): tanh of every f32 at p … p+bytes (bytes a multiple of 16), entirely in
+ * f32x4: a rational approximation x·P(x²)/Q(x²) on x clamped to ±7.90531 (Eigen's float tanh:
+ * odd, monotone, within ~2 ulp of tanh; tanh rounds to ±1 in f32 beyond), x itself below 4e-4.
+ * NaN stays NaN. The f32 kernels need no JS pass for large arguments, unlike tanhSmall.
+ */
+@inline function tanhF32(p: usize, bytes: usize): void {
+  const hi = f32x4.splat(7.90531110763549805), lo = f32x4.splat(-7.90531110763549805), tiny = f32x4.splat(0.0004);
+  const a1 = f32x4.splat(4.89352455891786e-3), a3 = f32x4.splat(6.37261928875436e-4), a5 = f32x4.splat(1.48572235717979e-5);
+  const a7 = f32x4.splat(5.12229709037114e-8), a9 = f32x4.splat(-8.60467152213735e-11), a11 = f32x4.splat(2.00018790482477e-13);
+  const a13 = f32x4.splat(-2.76076847742355e-16);
+  const b0 = f32x4.splat(4.89352518554385e-3), b2 = f32x4.splat(2.26843463243900e-3), b4 = f32x4.splat(1.18534705686654e-4);
+  const b6 = f32x4.splat(1.19825839466702e-6);
+  for (let i: usize = 0; i < bytes; i += 16) {
+    const x0 = v128.load(p + i);
+    // pmin/pmax keep a NaN x (it is their first operand when the comparison fails).
+    const x = v128.pmax<f32>(v128.pmin<f32>(x0, hi), lo);
+    const z = v128.mul<f32>(x, x);
+    let num = v128.add<f32>(v128.mul<f32>(z, a13), a11);
+    num = v128.add<f32>(v128.mul<f32>(z, num), a9);
+    num = v128.add<f32>(v128.mul<f32>(z, num), a7);
+    num = v128.add<f32>(v128.mul<f32>(z, num), a5);
+    num = v128.add<f32>(v128.mul<f32>(z, num), a3);
+    num = v128.add<f32>(v128.mul<f32>(z, num), a1);
+    num = v128.mul<f32>(x, num);
+    let den = v128.add<f32>(v128.mul<f32>(z, b6), b4);
+    den = v128.add<f32>(v128.mul<f32>(z, den), b2);
+    den = v128.add<f32>(v128.mul<f32>(z, den), b0);
+    const r = v128.div<f32>(num, den);
+    v128.store(p + i, v128.bitselect(x0, r, v128.lt<f32>(v128.abs<f32>(x0), tiny)));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Kernel-3, stride-2 convolution windows (../conv.ts describes the layout)
 
@@ -359,6 +407,7 @@ export function colSum_f64(g: usize, n: i32, m: i32, sum: usize): void { colSum<
 export function colSum_f32(g: usize, n: i32, m: i32, sum: usize): void { colSum<f32>(g, n, m, sum); }
 export function tanhSmall_f64(p: usize, bytes: usize, flag: usize): void { tanhSmall<f64>(p, bytes, flag); }
 export function tanhSmall_f32(p: usize, bytes: usize, flag: usize): void { tanhSmall<f32>(p, bytes, flag); }
+export function tanh_f32(p: usize, bytes: usize): void { tanhF32(p, bytes); }
 export function im2col_f64(x: usize, n: i32, T: i32, C: i32, L: i32, cols: usize): void { im2col<f64>(x, n, T, C, L, cols); }
 export function im2col_f32(x: usize, n: i32, T: i32, C: i32, L: i32, cols: usize): void { im2col<f32>(x, n, T, C, L, cols); }
 export function col2im_f64(dc: usize, n: i32, T: i32, C: i32, L: i32, h: usize, hs: i32, out: usize): void { col2im<f64>(dc, n, T, C, L, h, hs, out); }
