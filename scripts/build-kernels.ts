@@ -1,26 +1,28 @@
 /**
- * Compiles the WebAssembly kernels (src/kernels/assembly/kernels.ts, AssemblyScript) with `asc`
+ * Compiles the WebAssembly kernels (src/kernels/assembly/, AssemblyScript) with `asc`
  * and writes src/kernels/generated/kernels-wasm.ts: the module's bytes as base64, so that Node
  * (tests run the TypeScript sources through tsx), tsc and the browser bundle all get them as an
  * ordinary import. The generated file is build output (git-ignored); `npm run build` and
- * `npm test` run this first. Skips the compile when the output is newer than the source.
+ * `npm test` run this first. Skips the compile when the output is newer than every source.
  *
  *   node --import tsx scripts/build-kernels.ts [--force]
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCE = join(root, 'src', 'kernels', 'assembly', 'kernels.ts');
+const SOURCE_DIR = join(root, 'src', 'kernels', 'assembly');
+const SOURCE = join(SOURCE_DIR, 'kernels.ts');
 const OUT = join(root, 'src', 'kernels', 'generated', 'kernels-wasm.ts');
 /** Plain memory in, no runtime, no allocator, no abort import: the module only computes. */
 const FLAGS = ['--runtime', 'stub', '--importMemory', '--noAssert', '-O3', '--enable', 'simd', '--use', 'abort='];
 
 async function main(): Promise<void> {
   const force = process.argv.includes('--force');
-  if (!force && existsSync(OUT) && statSync(OUT).mtimeMs > statSync(SOURCE).mtimeMs && statSync(OUT).mtimeMs > statSync(fileURLToPath(import.meta.url)).mtimeMs) return;
+  const inputs = [...readdirSync(SOURCE_DIR).map((f) => join(SOURCE_DIR, f)), fileURLToPath(import.meta.url)];
+  if (!force && existsSync(OUT) && inputs.every((f) => statSync(f).mtimeMs < statSync(OUT).mtimeMs)) return;
   let wasm: Uint8Array | null = null;
   const { error, stderr } = await asc.main([SOURCE, ...FLAGS, '--outFile', 'kernels.wasm'], {
     readFile: (name: string, baseDir: string) => {
