@@ -98,7 +98,7 @@ class JsHeapKernels implements HeapKernels {
     }
   }
 
-  /** As heap-wasm.ts's col2im: position 0, then per window t positions 2t + 1 and 2t + 2. */
+  /** As the SIMD col2im (assembly/elementwise.ts): position 0, then per window t positions 2t + 1 and 2t + 2. */
   col2im(dc: number, n: number, T: number, C: number, L: number, h: number, hs: number, out: number): void {
     const x = this.heap, K = 3 * C;
     for (let r = 0; r < n; r++, dc += T * K, out += L * C, h += hs) {

@@ -72,7 +72,7 @@ interface CnnActivations extends Activations {
 /** Rows per block. */
 const BLOCK = 16;
 
-/** Heap indices of θ's parts and of one block's scratch (sized for BLOCK rows, with the spares heap-kernels.ts lists). */
+/** Heap indices of θ's parts and of one block's scratch (sized for BLOCK rows, with the spares ../kernels/heap.ts lists). */
 interface Workspace {
   /** θ's convolution parts, their transposes, the Dense kernel as a column and as [H2·w][2] next to zeros, its bias [bd, 0]. */
   readonly k1: number; readonly b1: number; readonly k2: number; readonly b2: number;
@@ -89,7 +89,7 @@ interface Workspace {
    * copy and reads from cache are faster than the kernels' scattered reads from memory.
    */
   readonly h1: number; readonly h2: number; readonly g1s: number; readonly d2: number;
-  /** Where the heap's regions (heap-regions.ts) start. */
+  /** Where the heap's regions (../kernels/regions.ts) start. */
   readonly end: number;
 }
 
@@ -168,7 +168,7 @@ export class Cnn implements Controller, AdjointScaling, ParamBinding, PrecisionC
     let top = HEAP_START;
     const take = (len: number): number => {
       const p = top;
-      top += len + (len & 1); // even: f64x2 pairs never straddle two buffers
+      top += len + (len & 1);
       return p;
     };
     const ws = {
