@@ -14,11 +14,12 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Mode } from '../src/bptt/modes.js';
 import { PRECISIONS, type Precision } from '../src/kernels/module.js';
-import { PROBLEMS, type SettingValue } from '../src/physics/index.js';
+import { BUILTIN_PROBLEMS, type SettingValue } from '../src/physics/index.js';
+import { builtinProblem } from '../src/runs/problems.js';
 import { PAPER_CLIPS, PAPER_MODES } from '../src/runs/sweep.js';
 import { RunStore } from '../src/runs/store.js';
 import { resolveTrainConfig } from '../src/train/config.js';
-import { generateDataset, Trainer } from '../src/train/trainer.js';
+import { Trainer } from '../src/train/trainer.js';
 
 const LETTER: Record<string, string> = { full: 'R', physics: 'M', combined: 'C', stop: 'S' };
 
@@ -49,9 +50,9 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 /** Times `epochs` epochs (after one warm-up) of one run config in a temporary store. */
 function timeEpochs(problem: string, settings: Record<string, SettingValue>, mode: Mode, precision: Precision, epochs: number, store: RunStore): Omit<EpochTiming, 'problem' | 'complexity' | 'mode' | 'precision'> {
-  const def = PROBLEMS[problem]!;
+  const def = builtinProblem(problem);
   const config = resolveTrainConfig(def, { mode, precision, settings, epochs: epochs + 1 });
-  const trainer = new Trainer(config, generateDataset(def.create(config.settings), config));
+  const trainer = new Trainer(def, config);
   const id = store.createRun(config);
   const parts = { epoch: [] as number[], update: [] as number[], evaluation: [] as number[], checkpoint: [] as number[] };
   for (let e = 0; e <= epochs; e++) {
@@ -78,18 +79,19 @@ export function runStudy(o: { quick: boolean; only: string | undefined; out: str
   const timings: EpochTiming[] = [];
   const grids: GridEstimate[] = [];
   try {
-    for (const def of Object.values(PROBLEMS)) {
-      if (o.only && o.only !== def.name) continue;
+    for (const def of BUILTIN_PROBLEMS) {
+      if ((o.only && o.only !== def.name) || !def.complexity) continue;
+      const complexityOf = def.complexity;
       // Cart-pole's cost grows with the pole count; the other grids' complexity leaves it unchanged.
-      const timed = def.name === 'cartpole' ? def.complexity.values : [def.complexity.values[0]!];
+      const timed = def.name === 'cartpole' ? complexityOf.values : [complexityOf.values[0]!];
       const secondsPerEpoch: GridEstimate['secondsPerEpoch'] = {};
       for (const mode of PAPER_MODES) {
         const letter = LETTER[mode] ?? mode;
         const mean = {} as Record<Precision, number>;
         for (const precision of PRECISIONS) mean[precision] = 0;
         for (const value of timed) {
-          const settings = { [def.complexity.key]: value };
-          const complexity = `${def.complexity.key}=${String(value)}`;
+          const settings = { [complexityOf.key]: value };
+          const complexity = `${complexityOf.key}=${String(value)}`;
           // Precisions alternate cell by cell, so both see the same load.
           for (const precision of PRECISIONS) {
             const t = timeEpochs(def.name, settings, mode, precision, epochsPerCell, store);
@@ -103,7 +105,7 @@ export function runStudy(o: { quick: boolean; only: string | undefined; out: str
         }
         secondsPerEpoch[letter] = mean;
       }
-      const runsPerMode = def.complexity.values.length * PAPER_CLIPS.length;
+      const runsPerMode = complexityOf.values.length * PAPER_CLIPS.length;
       const epochs = def.training.epochs;
       const wallHours = {} as Record<Precision, number>;
       for (const precision of PRECISIONS) {

@@ -20,7 +20,7 @@ test('--help lists the commands; train --help lists the problems and their flags
   assert.match(train.out, /--poles/);
   const sub = sbptt('train', 'cartpole', '--help');
   assert.match(sub.out, /--clip-value/);
-  assert.match(sub.out, /--mode <mode>.*full\|R\|F/);
+  assert.match(sub.out, /--mode <mode>\s+gradient-flow mode: R \(full: the true\s+gradient\), M \(physics\), C \(combined\)/);
 });
 
 test('a tiny valid run writes its config, records and controller', () => {
@@ -44,7 +44,9 @@ test('invalid or unknown input: one clear line, non-zero exit, no stack trace', 
     [['train', 'cartpole', '--poles', 'two'], /--poles: got "two", expected an integer from 1 to 16/],
     [['train', 'cartpole', '--optimizer', 'lion'], /--optimizer: unknown optimizer 'lion'; accepted values: ADAM/],
     [['train', 'cartpole', '--bogus'], /unknown option '--bogus'/],
-    [['train', 'pendulum'], /unknown command 'pendulum'|too many arguments/],
+    [['train', 'pendulum'], /train: name a problem first.*\(got pendulum\); problems: cartpole, repulsion, quantum/],
+    [['train', '--mode', 'C'], /train: name a problem first, e\.g\. `sbptt train cartpole --mode C` \(got --mode C\)/],
+    [['train', '--config', 'no/such/config.json'], /--config: cannot read no\/such\/config\.json: ENOENT/],
     [['toy', '--lr', 'fast'], /--lr: got "fast", expected a number/],
   ];
   for (const [args, msg] of cases) {
@@ -62,12 +64,38 @@ test('sbptt toy prints the three fields in the paper\'s order', () => {
   assert.ok(value('gradient') < value('combined') && value('combined') < value('rotated') / 10);
 });
 
-test('sbptt demo (npm start) writes the toy figure, the sweep figure, its table and an animation', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sbptt-demo-'));
-  const r = sbptt('demo', '--epochs', '2', '--out', dir);
-  assert.equal(r.code, 0, r.err);
-  const paths = [...r.out.matchAll(/(\/\S+\.(?:png|svg|md|gif))/g)].map((m) => m[1]!).filter((p) => p.startsWith(dir));
-  for (const ext of ['png', 'svg', 'md', 'gif']) assert.ok(paths.some((p) => p.endsWith(`.${ext}`)), `prints a .${ext} path`);
-  for (const p of paths) assert.ok(existsSync(p), p);
-  assert.match(r.out, /\| 2 \| NORM \| \d\.\d\de[+-]\d \| \d\.\d\de[+-]\d \|/);
+test('read-only commands never create a store: a missing one is one line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sbptt-nostore-'));
+  const store = join(dir, 'missing.sqlite');
+  for (const args of [['runs'], ['runs', '--sweeps'], ['export', '1'], ['plot', 'x'], ['animate', '1'], ['serve', '--port', '0']]) {
+    const r = sbptt(...args, '--store', store);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.err, new RegExp(`^sbptt: error: no run store at ${store.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(--store\\); .*\n$`), args.join(' '));
+    assert.ok(!existsSync(store), `${args.join(' ')} created the store`);
+  }
+});
+
+test('--out refuses a folder that holds files unless --force; runs lists letters and complexity; EPIPE is quiet', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sbptt-out-'));
+  const store = join(dir, 'runs.sqlite');
+  const args = ['train', 'cartpole', '--poles', '1', '--steps', '10', '--width', '8', '--epochs', '30', '--train-size', '16', '--test-size', '8', '--quiet', '--store', store, '--out', join(dir, 'run')];
+  assert.equal(sbptt(...args).code, 0);
+  const before = readFileSync(join(dir, 'run', 'records.csv'), 'utf8');
+  const again = sbptt(...args, '--mode', 'R');
+  assert.equal(again.code, 2);
+  assert.match(again.err, /^sbptt: error: --out: .*run already holds an earlier run; choose another folder, or add --force to overwrite\n$/);
+  assert.equal(readFileSync(join(dir, 'run', 'records.csv'), 'utf8'), before, 'nothing overwritten');
+  assert.equal(sbptt(...args, '--mode', 'R', '--force').code, 0);
+  assert.notEqual(readFileSync(join(dir, 'run', 'records.csv'), 'utf8'), before);
+  const runs = sbptt('runs', '--store', store);
+  assert.match(runs.out, /^id\s+problem\s+complexity\s+mode\s+clip\s+status\s+epochs\s+last test loss\s+time\s+sweep\n/);
+  assert.match(runs.out, /\n\s*1\s+cartpole\s+poles 1\s+C\s+NONE\s+done\s+30\/30\s+\d\.\d{3}e[+-]\d+\s+[\d.]+ s\s+—\n/);
+  assert.match(runs.out, /\n\s*2\s+cartpole\s+poles 1\s+R\s+/);
+  // A reader that is gone before the first write (`| true`) or stops early (`| head -1`): quiet, exit code 0.
+  for (const reader of ['true', 'head -1']) {
+    const piped = spawnSync('bash', ['-c', `node --import tsx src/cli/main.ts export 1 --store ${store} | ${reader}; exit \${PIPESTATUS[0]}`], { encoding: 'utf8' });
+    assert.equal(piped.stdout, reader === 'true' ? '' : 'run,problem,complexity,mode,clip,seed,epoch,loss,train_loss,test_loss,grad_size,cos_sim,time\n');
+    assert.equal(piped.stderr, '', reader);
+    assert.equal(piped.status, 0, reader);
+  }
 });

@@ -21,7 +21,7 @@ function paramsOf(cnn: Cnn, rng: Rng): Float64Array {
   return theta;
 }
 
-/** The CNN of spec/quantum.md written out as plain nested loops over one row ψ [Nx][2]. */
+/** The CNN of docs/problems.md written out as plain nested loops over one row ψ [Nx][2]. */
 function nestedLoopCnn(nx: number, w: number, theta: Float64Array, psi: Float64Array, po: number): number {
   const H1 = Math.floor((nx - 3) / 2) + 1;
   const H2 = Math.floor((H1 - 3) / 2) + 1;

@@ -10,7 +10,7 @@ import type { Controller } from '../src/nn/controller.js';
 import { Cnn } from '../src/nn/cnn.js';
 import { Mlp } from '../src/nn/mlp.js';
 import { cartpole } from '../src/physics/index.js';
-import { generateDataset, Trainer } from '../src/train/trainer.js';
+import { Trainer } from '../src/train/trainer.js';
 import { resolveTrainConfig } from '../src/train/config.js';
 import { maxAbs, maxAbsDiff } from './helpers/reference.js';
 
@@ -76,7 +76,7 @@ test('f32 CNN kernels (convolutions, dense, tanh, col2im) equal the plain-JS flo
 /** Test losses of a short cart-pole run (1 pole, mode C) in a precision. */
 function shortRun(precision: 'f32' | 'f64'): number[] {
   const config = resolveTrainConfig(cartpole, { mode: 'C', epochs: 8, lr: 0.01, trainSize: 32, testSize: 32, precision, settings: { poles: 1, width: 32 } });
-  const trainer = new Trainer(config, generateDataset(cartpole.create(config.settings), config));
+  const trainer = new Trainer(cartpole, config);
   assert.equal(trainer.run(), 'done');
   return trainer.records.map((r) => r.testLoss);
 }

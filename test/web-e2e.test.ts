@@ -5,50 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { cartpole } from '../src/physics/index.js';
 import { rolloutRun } from '../src/runs/animate/rollout.js';
-import { executeRun } from '../src/runs/execute.js';
 import { RunStore } from '../src/runs/store.js';
 import { resolveTrainConfig } from '../src/train/config.js';
-import type { EpochRecord } from '../src/train/record.js';
-import { buildBundle } from '../src/web/build.js';
-import { createDashboardServer, listen } from '../src/web/server/server.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `Chromium is not installed at ${CHROMIUM} (apt-get install chromium); skipping the dashboard's end-to-end test`;
-const SHOTS = process.env.SBPTT_E2E_SCREENSHOTS;
-const SWEEP = 'e2e-cartpole';
-
-function record(epoch: number, testLoss: number): EpochRecord {
-  return { epoch, loss: testLoss, trainLoss: testLoss * 1.1, testLoss, physicsLoss: 0, physicsTrainLoss: 0, physicsTestLoss: 0, gradSize: testLoss / 10, cosSim: 0.3, time: 0.01 };
-}
-
-/** Sweep SWEEP (poles 1, 2 × R, C × NONE, NORM; 80 epochs of made-up losses) and a trained run outside it. */
-function makeStore(path: string): { trained: number } {
-  const store = RunStore.open(path);
-  let k = 0;
-  for (const poles of [1, 2]) {
-    for (const mode of ['R', 'C']) {
-      for (const clip of ['NONE', 'NORM']) {
-        const id = store.createRun(resolveTrainConfig(cartpole, { mode, clip, epochs: 80, settings: { poles } }), SWEEP);
-        const rate = (mode === 'C' ? 30 : 90) * (clip === 'NORM' ? 1 : 1.3) * poles;
-        const records = Array.from({ length: 80 }, (_, e) => record(e + 1, (1 + k) * 0.2 * Math.exp(-(e + 1) / rate) * (1 + 0.2 * Math.sin(e * (k + 1)))));
-        store.saveProgress(id, { epoch: 80, params: [0], optimizer: { name: 'ADAM', lr: 1e-3, t: 1, slots: {} }, records });
-        store.finish(id, 'done', null, null);
-        k++;
-      }
-    }
-  }
-  const trained = store.createRun(resolveTrainConfig(cartpole, { mode: 'C', epochs: 4, trainSize: 16, testSize: 8, settings: { poles: 2, steps: 40, duration: 2, width: 16 } }));
-  assert.equal(executeRun(store, trained).status, 'done');
-  store.close();
-  return { trained };
-}
+import { shot, skip, startDashboard, SWEEP } from './helpers/dashboard.js';
 
 function rawStatus(port: number, target: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -63,12 +26,6 @@ function rawStatus(port: number, target: string): Promise<{ status: number; body
   });
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  if (!SHOTS) return;
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
 /** Line paths vega drew in the comparison chart, and its text (titles, legends). */
 const chartState = (page: Page) =>
   page.$eval('#comparison', (el) => ({
@@ -77,37 +34,17 @@ const chartState = (page: Page) =>
     series: (el as HTMLElement).dataset.series ?? '',
   }));
 
-test('dashboard end to end in Chromium', { skip, timeout: 60_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sbptt-e2e-'));
-  const bundleDir = join(dir, 'web');
-  await buildBundle(bundleDir);
-  const storePath = join(dir, 'runs.sqlite');
-  const { trained } = makeStore(storePath);
-  const store = RunStore.open(storePath);
-  const server = createDashboardServer({ store, bundleDir, loopbackOnly: true });
-  const url = await listen(server, '127.0.0.1', 0);
-  const port = Number(new URL(url).port);
-  let context: BrowserContext | null = null;
-  const pageErrors: string[] = [];
+test('dashboard end to end in Chromium', { skip, timeout: 120_000 }, async (t) => {
+  const d = await startDashboard();
+  const { url, port, page, store, storePath, trained, pageErrors } = d;
   try {
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 900 },
-      timeout: 30_000,
-    });
-    context.setDefaultTimeout(10_000);
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-
     await t.test('the page loads and lists the sweep the test created, live', async () => {
       const res = await page.goto(url);
       assert.equal(res?.status(), 200);
       await page.waitForSelector(`a[data-sweep="${SWEEP}"]`);
       const row = await page.textContent(`#sweeps tr:has(a[data-sweep="${SWEEP}"])`);
       assert.match(row!, /cart-pole swing-up\s*8\s*done 8\s*640 \/ 640/);
-      assert.match((await page.textContent('#single-runs'))!, new RegExp(`#${trained}.*done`, 's'));
+      assert.match((await page.textContent(`#runs tr[data-run="${trained}"]`))!, /#\d+.*cartpole.*poles 2.*C.*done/s);
       // Live progress: a run queued now shows up at the next poll (every 2 s).
       const writer = RunStore.open(storePath);
       writer.createRun(resolveTrainConfig(cartpole, { mode: 'S', clip: 'NORM', epochs: 80, settings: { poles: 1 } }), SWEEP);
@@ -159,7 +96,7 @@ test('dashboard end to end in Chromium', { skip, timeout: 60_000 }, async (t) =>
       assert.match(info!, /4 samples × 40 steps simulated in \d+ ms \(WebAssembly SIMD kernels\) · rollout loss \d/);
       // The same numbers as the rollout Node computes for `sbptt animate`, to the last bit.
       const browserLoss = Number(await page.getAttribute('#rollout + span', 'data-loss'));
-      assert.equal(browserLoss, rolloutRun(store, trained, 4).loss);
+      assert.equal(browserLoss, rolloutRun(store, trained, cartpole, 4).loss);
       const blank = await page.$eval('#rollout-canvas', (c) => {
         const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
         let dark = 0;
@@ -173,7 +110,7 @@ test('dashboard end to end in Chromium', { skip, timeout: 60_000 }, async (t) =>
     await t.test('the toy reaches a lower loss for the combined field than for the rotated one', async () => {
       await page.goto(`${url}#/toy`);
       const finals = async (): Promise<Record<string, number>> => {
-        await page.waitForSelector('#toy[data-state="done"]');
+        await page.waitForSelector('#toy[data-state="done"]', { timeout: 30_000 }); // a busy 2-core machine: ~10 s
         const rows = await page.$$eval('#toy-results tr[data-field]', (trs) => trs.map((tr) => [tr.getAttribute('data-field'), Number(tr.querySelector('.final')!.getAttribute('data-value'))]));
         return Object.fromEntries(rows) as Record<string, number>;
       };
@@ -222,10 +159,6 @@ test('dashboard end to end in Chromium', { skip, timeout: 60_000 }, async (t) =>
 
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
   } finally {
-    await context?.close();
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await d.close();
   }
 });

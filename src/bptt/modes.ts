@@ -1,5 +1,5 @@
 /**
- * Gradient-flow modes (spec/method.md). In the adjoint recursion
+ * Gradient-flow modes (docs/method.md). In the adjoint recursion
  *   λ_n = ∂L/∂x_n + a·(∂P/∂x)ᵀλ_{n+1} + b·(∂N/∂x)ᵀĉ_n
  * a mode fixes (a, b); `combined` merges the physics and full fields.
  */

@@ -1,6 +1,6 @@
 /**
  * The differentiable unroll: c_n = N(x_n; θ), x_{n+1} = P(x_n, c_n), n = 0 … Nt−1, over a batch,
- * with one forward pass and backward sweeps in any gradient-flow mode (spec/method.md).
+ * with one forward pass and backward sweeps in any gradient-flow mode (docs/method.md).
  *
  * Every buffer is allocated once per unroll shape. The network's weight gradient is never
  * accumulated inside the time loop: activations and per-row adjoints of all Nt·B rows are kept

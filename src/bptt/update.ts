@@ -1,7 +1,7 @@
 /**
  * The vector field handed to the optimizer, for any mode: one forward pass, then one
  * backward sweep (base modes, schedules) or two (combined: physics as the base, full as the
- * comparison, merged by sign agreement). Also the per-update metrics of spec/method.md.
+ * comparison, merged by sign agreement). Also the per-update metrics of docs/method.md.
  */
 import { cosineSimilarity, squaredNorm } from '../engine/vector.js';
 import { combineSignAgreement } from './combine.js';

@@ -1,9 +1,11 @@
 /** `sbptt animate <run>`: a stored run's trained controller on its first test states, as an animated GIF. */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { parsePositiveInt } from '../train/config.js';
-import { defaultStorePath, RunStore } from '../runs/store.js';
+import { problemOfRun } from '../runs/problems.js';
+import { RunStore } from '../runs/store.js';
+import { existingStorePath, STORE_FLAG, STORE_HELP } from './store-arg.js';
 
 /** Keep equal to DEFAULT_SAMPLES in runs/animate (loaded lazily: resvg is native and only this command needs it). */
 const DEFAULT_SAMPLES = 4;
@@ -33,7 +35,7 @@ export function animateCommand(): Command {
   return new Command('animate')
     .description("render a stored run's trained controller on its first test states as an animated GIF")
     .argument('<run>', 'run id (see `sbptt runs`)')
-    .option('--store <file>', 'run store (default $SBPTT_STORE or ./sbptt.sqlite)')
+    .option(STORE_FLAG, STORE_HELP)
     .option('--out <file>', 'GIF file to write (default figures/run-<id>.gif)')
     .option('--samples <n>', `test initial states to animate, one panel each (default ${DEFAULT_SAMPLES})`)
     .option('--every <k>', 'one frame every k steps, plus the last (default: at most 100 intervals)')
@@ -43,14 +45,13 @@ export function animateCommand(): Command {
       const samples = o.samples === undefined ? DEFAULT_SAMPLES : parsePositiveInt('samples', o.samples);
       const every = o.every === undefined ? undefined : parsePositiveInt('every', o.every);
       const size = o.size === undefined ? undefined : parseSize(o.size);
-      const path = defaultStorePath(o.store);
-      // Opening a missing file would create an empty store: say what is wrong instead.
-      if (!existsSync(path)) throw new Error(`no run store at ${path} (give --store <file> or set $SBPTT_STORE)`);
+      const path = existingStorePath(o.store);
       const { animateRun } = await import('../runs/animate/index.js');
       const store = RunStore.open(path);
       let animation;
       try {
-        animation = animateRun(store, id, { samples, ...(every !== undefined && { every }), ...size });
+        const def = await problemOfRun(store.run(id), { allowChanged: true, warn: (line) => process.stderr.write(line + '\n') });
+        animation = animateRun(store, id, def, { samples, ...(every !== undefined && { every }), ...size });
       } finally {
         store.close();
       }

@@ -2,6 +2,8 @@
 /** The `sbptt` command line. User mistakes print one clear line and exit 2, never a stack trace. */
 import { Command, CommanderError } from 'commander';
 import { animateCommand } from './animate.js';
+import { checkCommand } from './check.js';
+import { problemCommands } from './problem-args.js';
 import { demoCommand } from './demo.js';
 import { plotCommand } from './plot.js';
 import { exportCommand, runsCommand } from './runs.js';
@@ -10,26 +12,35 @@ import { sweepCommand } from './sweep.js';
 import { toyCommand } from './toy.js';
 import { trainCommand } from './train.js';
 
-const program = new Command('sbptt')
-  .description('stable-bptt: train controllers through differentiable physics with stabilised backpropagation through time')
-  .version('0.1.0')
-  .showHelpAfterError('(add --help for usage)')
-  .exitOverride();
-program.addCommand(trainCommand());
-program.addCommand(toyCommand());
-program.addCommand(demoCommand());
-program.addCommand(sweepCommand());
-program.addCommand(runsCommand());
-program.addCommand(exportCommand());
-program.addCommand(plotCommand());
-program.addCommand(animateCommand());
-program.addCommand(serveCommand());
-for (const c of program.commands) {
-  c.exitOverride();
-  for (const s of c.commands) s.exitOverride();
-}
+// `sbptt export 3 | head`: the reader left; stop quietly instead of printing an EPIPE stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 try {
+  // A problem module named after train/sweep/check is loaded first: its settings become flags.
+  const problems = await problemCommands(process.argv.slice(2));
+  const program = new Command('sbptt')
+    .description('stable-bptt: train controllers through differentiable physics with stabilised backpropagation through time')
+    .version('0.1.0')
+    .showHelpAfterError('(add --help for usage)')
+    .enablePositionalOptions()
+    .exitOverride();
+  program.addCommand(trainCommand(problems));
+  program.addCommand(checkCommand(problems));
+  program.addCommand(toyCommand());
+  program.addCommand(demoCommand());
+  program.addCommand(sweepCommand(problems));
+  program.addCommand(runsCommand());
+  program.addCommand(exportCommand());
+  program.addCommand(plotCommand());
+  program.addCommand(animateCommand());
+  program.addCommand(serveCommand());
+  for (const c of program.commands) {
+    c.exitOverride();
+    for (const s of c.commands) s.exitOverride();
+  }
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {

@@ -1,10 +1,13 @@
 /** Flags shared by `train` and `sweep`: the problem's settings and the training options. */
 import { Command, Option } from 'commander';
-import { ACCEPTED_MODE_NAMES } from '../bptt/modes.js';
+import { PAPER_LETTER, parseMode } from '../bptt/modes.js';
 import { CLIP_MODES } from '../optim/clip.js';
 import { OPTIMIZER_NAMES } from '../optim/optimizers.js';
 import type { ProblemDefinition, SettingSpec } from '../physics/index.js';
 import type { TrainOverrides } from '../train/config.js';
+
+/** The modes as the paper's letters with their words (the words and the published code's F, P are accepted too). */
+export const MODE_HELP = 'R (full: the true gradient), M (physics), C (combined), S (stop), N (network)';
 
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -13,16 +16,29 @@ function settingOption(s: SettingSpec): Option {
   return new Option(`--${s.flag} <${what}>`, `${s.help} (default ${String(s.default)})`);
 }
 
+/** Adds the problem's setting flags. */
+export function addSettingOptions(cmd: Command, def: ProblemDefinition): Command {
+  for (const s of def.settings) cmd.addOption(settingOption(s));
+  return cmd;
+}
+
+/** The setting flags given, by setting key (validated later by resolveSettings). */
+export function settingsFromOptions(def: ProblemDefinition, opts: Record<string, unknown>): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  for (const s of def.settings) if (opts[camel(s.flag)] !== undefined) settings[s.key] = opts[camel(s.flag)];
+  return settings;
+}
+
 /**
  * Adds the problem's setting flags and the training flags. A sweep varies mode, clipping and seed
  * itself, so `single` (one run) adds those three as flags too.
  */
 export function addProblemOptions(cmd: Command, def: ProblemDefinition, single: boolean): Command {
   const t = def.training;
-  for (const s of def.settings) cmd.addOption(settingOption(s));
+  addSettingOptions(cmd, def);
   if (single) {
     cmd
-      .option('--mode <mode>', `gradient-flow mode: ${ACCEPTED_MODE_NAMES} (default ${t.mode})`)
+      .option('--mode <mode>', `gradient-flow mode: ${MODE_HELP} (default ${PAPER_LETTER[parseMode(t.mode)]})`)
       .option('--schedule <list>', 'per-step schedule of base modes, e.g. "R*50,M*50" (overrides --mode)')
       .option('--clip <mode>', `clipping of the update: ${CLIP_MODES.join(', ')} (default ${t.clip})`)
       .option('--seed <n>', 'random seed for data and initialisation (default 0)');
@@ -42,8 +58,7 @@ export function addProblemOptions(cmd: Command, def: ProblemDefinition, single: 
 
 /** The parsed flags as training overrides (validated later by resolveTrainConfig). */
 export function overridesFromOptions(def: ProblemDefinition, opts: Record<string, unknown>): TrainOverrides {
-  const settings: Record<string, unknown> = {};
-  for (const s of def.settings) if (opts[camel(s.flag)] !== undefined) settings[s.key] = opts[camel(s.flag)];
+  const settings = settingsFromOptions(def, opts);
   const keys = ['mode', 'schedule', 'optimizer', 'lr', 'clip', 'clipValue', 'epochs', 'batch', 'trainSize', 'testSize', 'seed', 'dataset', 'precision'] as const;
   const overrides: TrainOverrides = { settings };
   for (const k of keys) if (opts[k] !== undefined) overrides[k] = opts[k];

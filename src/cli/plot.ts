@@ -1,20 +1,20 @@
 /** `sbptt plot <sweep>`: the paper-style figure (SVG + PNG) and Markdown table of a stored sweep. */
 import { Command } from 'commander';
 import { parsePositiveInt } from '../train/config.js';
-import { defaultStorePath, RunStore } from '../runs/store.js';
+import { openExistingStore, STORE_FLAG, STORE_HELP } from './store-arg.js';
 
 export function plotCommand(): Command {
   return new Command('plot')
     .description("plot a stored sweep as the paper's figures: smoothed test loss per complexity, mode and clipping (SVG, PNG, Markdown table)")
     .argument('<sweep>', 'sweep name (see `sbptt runs --sweeps`)')
     .option('--out <dir>', 'output folder', 'figures')
-    .option('--store <file>', 'run store (default $SBPTT_STORE or ./sbptt.sqlite)')
+    .option(STORE_FLAG, STORE_HELP)
     .option('--window <epochs>', 'moving-average window in epochs', '30')
     .action(async (sweep: string, o: { out: string; store?: string; window: string }) => {
       const window = parsePositiveInt('window', o.window);
       // vega and resvg load only when a figure is drawn, not on every start of the CLI.
       const { plotSweep } = await import('../runs/figures/sweep-figure.js');
-      const store = RunStore.open(defaultStorePath(o.store));
+      const store = openExistingStore(o.store);
       try {
         const f = await plotSweep(store, sweep, o.out, { window });
         const skipped = f.runs - f.plotted;

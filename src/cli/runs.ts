@@ -1,13 +1,14 @@
 /** `sbptt runs` (list and filter stored runs and sweeps) and `sbptt export` (records as CSV or JSON). */
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { getProblem } from '../physics/index.js';
-import { defaultStorePath, RunStore, STATUSES, type StoredRun, type StoredStatus } from '../runs/store.js';
+import { PAPER_LETTER } from '../bptt/modes.js';
+import type { ProblemDefinition, SettingValue } from '../physics/index.js';
+import { complexityLabel, complexityOf } from '../runs/figures/data.js';
+import { problemOfRun } from '../runs/problems.js';
+import { STATUSES, type RunStore, type StoredRun, type StoredStatus } from '../runs/store.js';
 import { recordColumns, recordsToCsv, type EpochRecord } from '../train/record.js';
-import { duration, sci, table } from './format.js';
-
-const storeOption = '--store <file>';
-const storeHelp = 'run store (default $SBPTT_STORE or ./sbptt.sqlite)';
+import { duration, exp, NOT_COMPUTED, table } from './format.js';
+import { openExistingStore, STORE_FLAG, STORE_HELP } from './store-arg.js';
 
 function parseStatus(text: string | undefined): StoredStatus | undefined {
   if (text === undefined) return undefined;
@@ -15,19 +16,54 @@ function parseStatus(text: string | undefined): StoredStatus | undefined {
   return text as StoredStatus;
 }
 
+/** The paper's letter of a run's mode (R, M, C, S, N), or its schedule. */
+export function modeOf(r: StoredRun): string {
+  return r.config.schedule ?? PAPER_LETTER[r.config.mode];
+}
+
+/**
+ * The problem of each run (a module's loaded once per source); null where it cannot be loaded
+ * (a module that is gone): listings still show the run, without what only the problem knows.
+ */
+export async function problemsOf(runs: readonly StoredRun[]): Promise<Map<number, ProblemDefinition | null>> {
+  const bySource = new Map<string, Promise<ProblemDefinition | null>>();
+  const out = new Map<number, ProblemDefinition | null>();
+  for (const r of runs) {
+    const key = JSON.stringify(r.problemSource) + r.problem;
+    if (!bySource.has(key)) bySource.set(key, problemOfRun(r, { allowChanged: true }).catch(() => null));
+    out.set(r.id, await bySource.get(key)!);
+  }
+  return out;
+}
+
+/** The run's value of its problem's complexity setting, or — when the problem has none or is not at hand. */
+function complexityValue(r: StoredRun, p: ProblemDefinition | null): string {
+  return p?.complexity ? String(complexityOf(p, { ...r, records: [] })) : NOT_COMPUTED;
+}
+
+function complexityRaw(r: StoredRun, p: ProblemDefinition | null): SettingValue | null {
+  return p?.complexity ? complexityOf(p, { ...r, records: [] }) : null;
+}
+
+/** "poles 2", "rc 0.1", "target 3 (paper: 2)": the problem's complexity setting of a run. */
+export function complexityText(r: StoredRun, p: ProblemDefinition | null): string {
+  if (!p?.complexity) return NOT_COMPUTED;
+  const label = complexityLabel(p, complexityOf(p, { ...r, records: [] }));
+  return p.complexity.label ? label : `${p.complexity.key} ${label}`;
+}
+
 export function runsCommand(): Command {
   return new Command('runs')
     .description('list stored runs (and sweeps), optionally filtered')
-    .option(storeOption, storeHelp)
+    .option(STORE_FLAG, STORE_HELP)
     .option('--problem <name>', 'only runs of this problem')
     .option('--status <status>', `only runs with this status: ${STATUSES.join(', ')}`)
     .option('--sweep <name>', 'only runs of this sweep')
     .option('--sweeps', 'list the sweeps instead of the runs')
     .option('--json', 'print JSON')
-    .action((o: { store?: string; problem?: string; status?: string; sweep?: string; sweeps?: boolean; json?: boolean }) => {
+    .action(async (o: { store?: string; problem?: string; status?: string; sweep?: string; sweeps?: boolean; json?: boolean }) => {
       const status = parseStatus(o.status);
-      if (o.problem !== undefined) getProblem(o.problem);
-      const store = RunStore.open(defaultStorePath(o.store));
+      const store = openExistingStore(o.store);
       try {
         if (o.sweeps) {
           const sweeps = store.sweeps();
@@ -40,11 +76,12 @@ export function runsCommand(): Command {
           return;
         }
         const last = (r: StoredRun): string => {
-          const rec = store.records(r.id).at(-1);
-          return rec ? sci(rec.testLoss) : '-';
+          const t = r.epochsDone > 0 ? store.records(r.id).at(-1)!.testLoss : null;
+          return exp(t === null || Number.isFinite(t) ? t : null);
         };
-        const rows = runs.map((r) => [String(r.id), r.problem, r.config.schedule ?? r.config.mode, r.config.clip, r.status, `${r.epochsDone}/${r.config.epochs}`, last(r), duration(r.trainSeconds), r.sweep ?? '-']);
-        process.stdout.write(table(['id', 'problem', 'mode', 'clip', 'status', 'epochs', 'test loss', 'time', 'sweep'], rows) + '\n');
+        const problems = await problemsOf(runs);
+        const rows = runs.map((r) => [String(r.id), r.problem, complexityText(r, problems.get(r.id)!), modeOf(r), r.config.clip, r.status, `${r.epochsDone}/${r.config.epochs}`, last(r), r.epochsDone > 0 ? duration(r.trainSeconds) : NOT_COMPUTED, r.sweep ?? NOT_COMPUTED]);
+        process.stdout.write(table(['id', 'problem', 'complexity', 'mode', 'clip', 'status', 'epochs', 'last test loss', 'time', 'sweep'], rows) + '\n');
       } finally {
         store.close();
       }
@@ -62,34 +99,43 @@ function exportRecords(store: RunStore, target: string): { runs: StoredRun[]; re
   return { runs, records: new Map(runs.map((r) => [r.id, store.records(r.id)])) };
 }
 
+/** Long format: one row per run and epoch, the run's identifying fields first (pandas-ready). */
+export function exportCsv(
+  runs: readonly StoredRun[],
+  records: ReadonlyMap<number, readonly EpochRecord[]>,
+  problems: ReadonlyMap<number, ProblemDefinition | null>,
+): string {
+  // A problem not at hand: keep every column rather than lose the physics-only losses.
+  const physics = runs.some((r) => problems.get(r.id)?.reportsPhysicsLoss ?? true);
+  const columns = recordColumns(physics);
+  const lines: string[] = [];
+  for (const r of runs) {
+    const csv = recordsToCsv(records.get(r.id)!, columns).trimEnd().split('\n');
+    if (lines.length === 0) lines.push(`run,problem,complexity,mode,clip,seed,${csv[0]}`);
+    const id = `${r.id},${r.problem},${complexityValue(r, problems.get(r.id)!)},${modeOf(r)},${r.config.clip},${r.seed}`;
+    for (const line of csv.slice(1)) lines.push(`${id},${line}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
 export function exportCommand(): Command {
   return new Command('export')
     .description('write the per-epoch records of a run or a whole sweep as CSV (long format) or JSON')
     .argument('<run|sweep>', 'a run id or a sweep name')
     .option('--format <format>', 'csv or json', 'csv')
     .option('--out <file>', 'write to a file instead of standard output')
-    .option(storeOption, storeHelp)
-    .action((target: string, o: { format: string; out?: string; store?: string }) => {
+    .option(STORE_FLAG, STORE_HELP)
+    .action(async (target: string, o: { format: string; out?: string; store?: string }) => {
       if (o.format !== 'csv' && o.format !== 'json') throw new Error(`--format: got "${o.format}", expected csv or json`);
-      const store = RunStore.open(defaultStorePath(o.store));
+      const store = openExistingStore(o.store);
       let text: string;
       try {
         const { runs, records } = exportRecords(store, target);
-        if (o.format === 'json') {
-          text = JSON.stringify(runs.map((r) => ({ ...r, records: records.get(r.id) })), null, 1) + '\n';
-        } else {
-          // Long format: one row per run and epoch, the run's identifying fields first (pandas-ready).
-          const physics = runs.some((r) => getProblem(r.problem).reportsPhysicsLoss);
-          const columns = recordColumns(physics);
-          const lines: string[] = [];
-          for (const r of runs) {
-            const csv = recordsToCsv(records.get(r.id)!, columns).trimEnd().split('\n');
-            if (lines.length === 0) lines.push(`run,problem,mode,clip,seed,${csv[0]}`);
-            const id = `${r.id},${r.problem},${r.config.schedule ?? r.config.mode},${r.config.clip},${r.seed}`;
-            for (const line of csv.slice(1)) lines.push(`${id},${line}`);
-          }
-          text = lines.join('\n') + '\n';
-        }
+        const problems = await problemsOf(runs);
+        text =
+          o.format === 'json'
+            ? JSON.stringify(runs.map((r) => ({ ...r, complexity: complexityRaw(r, problems.get(r.id)!), modeLetter: modeOf(r), records: records.get(r.id) })), null, 1) + '\n'
+            : exportCsv(runs, records, problems);
       } finally {
         store.close();
       }

@@ -1,8 +1,8 @@
 /** `sbptt serve`: the web dashboard over the run store (read-only), on 127.0.0.1 by default. */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { defaultStorePath, RunStore } from '../runs/store.js';
+import { RunStore } from '../runs/store.js';
+import { existingStorePath, STORE_FLAG, STORE_HELP } from './store-arg.js';
 
 export const DEFAULT_PORT = 8080;
 
@@ -27,16 +27,14 @@ interface ServeFlags {
 export function serveCommand(): Command {
   return new Command('serve')
     .description('serve the web dashboard: sweeps and runs with live progress, comparison figures, curves, rollouts, the toy')
-    .option('--store <file>', 'run store (default $SBPTT_STORE or ./sbptt.sqlite)')
+    .option(STORE_FLAG, STORE_HELP)
     .option('--host <address>', 'address to bind (other machines can reach the store if it is not a loopback address)', '127.0.0.1')
     .option('--port <n>', `port (0: any free port)`, String(DEFAULT_PORT))
     .option('--bundle <dir>', 'folder of the built page (default dist/web; built when missing or older than its sources)')
     .action(async (o: ServeFlags) => {
       const host = parseHost(o.host);
       const port = parsePort(o.port);
-      const path = defaultStorePath(o.store);
-      // Opening a missing file would create an empty store: say what is wrong instead.
-      if (!existsSync(path)) throw new Error(`no run store at ${path} (give --store <file> or set $SBPTT_STORE; \`sbptt train\` or \`sbptt sweep\` create one)`);
+      const path = existingStorePath(o.store);
       const say = (line: string): boolean => process.stdout.write(line + '\n');
       const { defaultBundleDir, ensureBundle } = await import('../web/build.js');
       const { createDashboardServer, isLoopbackHost, listen } = await import('../web/server/server.js');

@@ -1,4 +1,4 @@
-/** `sbptt toy`: the Figure-2 illustration (spec/toy.md) in the terminal. */
+/** `sbptt toy`: the Figure-2 illustration (docs/method.md) in the terminal. */
 import { Command } from 'commander';
 import { runToy, TOY_DEFAULTS, TOY_FIELD_KINDS } from '../train/toy.js';
 import { sci, table } from './format.js';

@@ -1,5 +1,5 @@
 /**
- * The quantum problem's CNN controller (spec/quantum.md), fused, with a hand-written backward.
+ * The quantum problem's CNN controller (docs/problems.md), fused, with a hand-written backward.
  *
  * Input per row: ψ as [Nx][2] (Re, Im), seen as an Nx×2 single-channel image.
  *   1. Conv2D(w filters, kernel 3×2, stride 2, valid, tanh): h1[i][f] = tanh(b1[f] + Σ_{dh<3,c<2} x[2i+dh][c]·K1[dh][c][0][f]),

@@ -1,6 +1,6 @@
 /**
  * Datasets of initial states: drawn from the run's seed, or the published draws
- * (data/reference, spec/training.md) for a `reference` run.
+ * (data/reference, docs/records.md) for a `reference` run.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -33,7 +33,9 @@ const FINISHED: readonly StoredStatus[] = ['done', 'diverged', 'failed'];
  */
 function workerEntry(script: URL): string {
   const load = `import(${JSON.stringify(script.href)})`;
-  return script.pathname.endsWith('.ts') ? `import('tsx/esm/api').then((m) => { m.register(); return ${load}; })` : load;
+  if (!script.pathname.endsWith('.ts')) return load;
+  // Resolved here, not in the worker: an eval'd worker resolves bare names from the working folder.
+  return `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return ${load}; })`;
 }
 
 export async function runPool(storePath: string, ids: readonly number[], workers: number, onProgress?: (p: PoolProgress) => void): Promise<PoolProgress> {

@@ -1,4 +1,4 @@
-/** The per-epoch record of spec/training.md and its column orders. */
+/** The per-epoch record of docs/records.md and its column orders. */
 
 export interface EpochRecord {
   epoch: number;

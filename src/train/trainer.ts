@@ -11,7 +11,7 @@ import { allFinite } from '../engine/vector.js';
 import { clipUpdate } from '../optim/clip.js';
 import { createOptimizer, type Optimizer, type OptimizerState } from '../optim/optimizers.js';
 import { atPrecision } from '../nn/capabilities.js';
-import { getProblem, type ProblemInstance } from '../physics/index.js';
+import type { ProblemDefinition, ProblemInstance } from '../physics/problem.js';
 import { flowOf, type TrainConfig } from './config.js';
 import type { EpochRecord } from './record.js';
 
@@ -60,15 +60,25 @@ export class Trainer {
   private readonly evalTrain: Unroll;
   private readonly evalTest: Unroll;
 
+  readonly data: Dataset;
+
+  /**
+   * A run of `definition` as `config` says (from resolveTrainConfig of the same definition), on
+   * `data` (default: drawn from the seed), continuing from `snapshot` when given.
+   */
   constructor(
+    readonly definition: ProblemDefinition,
     readonly config: TrainConfig,
-    readonly data: Dataset,
+    data?: Dataset,
     snapshot?: TrainSnapshot,
   ) {
-    const created = getProblem(config.problem).create(config.settings);
+    if (config.problem !== definition.name) throw new Error(`the config is for problem "${config.problem}", not "${definition.name}"`);
+    const created = definition.create(config.settings);
     // The controller's products in the run's precision (configs stored before it existed: f64).
-    const controller0 = atPrecision(created.controller, config.precision ?? 'f64');
-    this.problem = controller0 === created.controller ? created : { ...created, controller: controller0 };
+    const atRunPrecision = atPrecision(created.controller, config.precision ?? 'f64');
+    this.problem = atRunPrecision === created.controller ? created : { ...created, controller: atRunPrecision };
+    data ??= generateDataset(this.problem, config);
+    this.data = data;
     const { simulator, controller, loss, steps, rc } = this.problem;
     const S = simulator.stateSize;
     for (const [name, set, n] of [['train', data.train, config.trainSize], ['test', data.test, config.testSize]] as const) {

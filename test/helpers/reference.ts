@@ -1,6 +1,6 @@
 /**
  * Independent formulations for the tests: an MLP composed of elementary engine ops and an
- * unroll written as ordinary autodiff code with stopGradient placed as spec/method.md's table
+ * unroll written as ordinary autodiff code with stopGradient placed as docs/method.md's table
  * says. Nothing here shares code with the fused hot path except the registered kernels of the
  * physics step and loss term (gradchecked on their own).
  */

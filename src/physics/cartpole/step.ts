@@ -1,7 +1,7 @@
 /**
  * Multi-pole cart-pole step (semi-implicit Euler) and its hand-written VJP.
  * Per sample the state is [x, ẋ, θ_1, θ̇_1, …, θ_NP, θ̇_NP] (layout [1+NP][2]); the control
- * is the force f. Equations: spec/cartpole.md.
+ * is the force f. Equations: docs/problems.md.
  */
 import type { Simulator } from '../simulator.js';
 
@@ -15,6 +15,9 @@ export interface CartpoleConstants {
   l: number;
   dt: number;
 }
+
+/** The published constants (dt = T/Nt comes from the settings). */
+export const CARTPOLE_CONSTANTS: Omit<CartpoleConstants, 'dt'> = { g: 9.8, m: 0.1, M: 1.1, l: 0.5 };
 
 export class CartpoleSimulator implements Simulator {
   readonly stateSize: number;

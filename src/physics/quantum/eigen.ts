@@ -1,5 +1,5 @@
 /**
- * Eigenstates of the box without a field (spec/quantum.md): φ_n(k) ∝ sin(π·n·k/(Nx+1)),
+ * Eigenstates of the box without a field (docs/problems.md): φ_n(k) ∝ sin(π·n·k/(Nx+1)),
  * k = 1 … Nx, normalised to Σ_k |φ_n(k)|² = 1; n = 1 is the ground state. These are exact
  * eigenvectors of the discrete Laplacian with Dirichlet walls, so under zero control the
  * Crank–Nicolson step only turns their phase.

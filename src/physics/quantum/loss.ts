@@ -1,5 +1,5 @@
 /**
- * Loss of the state transfer (spec/quantum.md): the infidelity with the target eigenstate,
+ * Loss of the state transfer (docs/problems.md): the infidelity with the target eigenstate,
  *   term_n = mean over batch of (1 − |⟨φ_target, ψ_n⟩|²)
  * CONTINUOUS sums it over every step n = 1 … Nt (values up to Nt); FINAL keeps the last step only.
  */

@@ -1,6 +1,6 @@
 /**
  * Crank–Nicolson step of a particle in the box [0, 2] driven by a linear potential u·x
- * (spec/quantum.md), and its hand-written VJP.
+ * (docs/problems.md), and its hand-written VJP.
  *
  * Grid: Nx interior points x_k = k·dx, dx = 2/(Nx+1), k = 1 … Nx, Dirichlet walls. State per sample
  * [Nx][2] = (Re ψ_k, Im ψ_k) (array index k−1); control u (one scalar per sample).

@@ -1,5 +1,5 @@
 /**
- * The force terms of guidance by repulsion (spec/repulsion.md), one sample at a time, each with
+ * The force terms of guidance by repulsion (docs/problems.md), one sample at a time, each with
  * its vector-Jacobian product. The simulator adds up the enabled terms; tests gradcheck each
  * term alone by enabling only it.
  *

@@ -1,5 +1,5 @@
 /**
- * CONTINUOUS loss of guidance by repulsion (spec/repulsion.md):
+ * CONTINUOUS loss of guidance by repulsion (docs/problems.md):
  *   L_phys = mean over batch, steps 1..Nt, evaders and both coordinates of (x_e − target)².
  * The regularisation rc·mean(u²) is added by the unroll (ProblemInstance.rc), not here.
  */

@@ -1,6 +1,6 @@
 /**
  * Guidance by repulsion: the batched explicit-Euler step and its hand-written VJP
- * (spec/repulsion.md). Per sample the state is [drivers + evaders][2: position, velocity][2: x, y],
+ * (docs/problems.md). Per sample the state is [drivers + evaders][2: position, velocity][2: x, y],
  * drivers first; the control is [drivers][2: u_r, u_t].
  *
  *   x' = x + dt·v,  v' = v + dt·a(x, v, c)   (a from the old state)

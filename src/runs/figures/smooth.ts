@@ -1,5 +1,5 @@
 /**
- * The paper's smoothing (spec/training.md, "The paper's figures"): a moving average over
+ * The paper's smoothing (docs/records.md, "The paper's figures"): a moving average over
  * `window` epochs, the series padded at the start with its first value so the smoothed curve
  * has the same length. Pure: no Node built-ins, reusable in a browser.
  */

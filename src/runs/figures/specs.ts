@@ -2,7 +2,7 @@
  * Vega-Lite specs of the paper's figures, built from data: pure functions (no Node built-ins,
  * no vega at run time) so that a browser dashboard can reuse them with vega-embed.
  *
- * The sweep figure (spec/training.md, "The paper's figures"): one panel per complexity value,
+ * The sweep figure (docs/records.md, "The paper's figures"): one panel per complexity value,
  * x = epoch, y = smoothed test loss on a log scale, one colour per gradient mode (R, M, C, S, and N
  * when present), all three clipping modes in the same panel told apart by dash pattern and
  * opacity (NORM solid and opaque, as the paper's labelled curves). Legend choice: Vega-Lite draws
@@ -11,7 +11,6 @@
  * and a second legend for the dash pattern of each clipping mode.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { ProblemDefinition } from '../../physics/problem.js';
 import {
   CLIP_ORDER,
   complexityOf,
@@ -22,7 +21,7 @@ import {
   modeLabel,
   smoothedSeries,
   type FigureColumn,
-  type FigureRun,
+  type FigureProblem, type FigureRun,
 } from './data.js';
 import { SMOOTH_WINDOW } from './smooth.js';
 import { CLIP_DASH, CLIP_OPACITY, EXTRA_COLORS, LOG_LABEL, MODE_COLORS } from './style.js';
@@ -33,6 +32,8 @@ export { LOG_LABEL, MODE_COLORS } from './style.js';
 /** One point of a plotted curve (the rows of every panel's inline data). */
 export interface CurvePoint {
   epoch: number;
+  /** Training seconds up to the end of the epoch (0 when the records carry no times). */
+  time: number;
   value: number;
   mode: string;
   clip: string;
@@ -56,49 +57,56 @@ export interface SweepFigureOptions {
   panelHeight?: number;
   /** Panels per row (default: all in one row, at most 4). */
   columns?: number;
+  /** The y axis (default log, as the paper). */
+  yScale?: 'log' | 'linear';
+  /** The x axis: epoch (default) or the cumulative training time. */
+  x?: 'epoch' | 'time';
 }
 
-function curve(run: FigureRun, column: FigureColumn, window: number): CurvePoint[] {
+function curve(run: FigureRun, column: FigureColumn, window: number, log: boolean): CurvePoint[] {
   const s = smoothedSeries(run, column, window);
   const out: CurvePoint[] = [];
   const mode = modeLabel(run);
+  let time = 0;
   // A log axis cannot show values ≤ 0; they are left out (they still enter the average).
   for (let i = 0; i < s.values.length; i++) {
-    if (s.values[i]! > 0) out.push({ epoch: s.epochs[i]!, value: s.values[i]!, mode, clip: run.config.clip, run: run.id });
+    time += run.records[i]!.time ?? 0;
+    if (s.values[i]! > 0 || !log) out.push({ epoch: s.epochs[i]!, time, value: s.values[i]!, mode, clip: run.config.clip, run: run.id });
   }
   return out;
 }
 
 /**
  * The panels of a sweep's figure: one per complexity value present (in the problem's order)
- * holding the smoothed test loss of every run with records; for quantum a fourth panel with the
+ * holding the smoothed test loss of every run with records; for problems with `updateSizePanel` one more with the
  * smoothed update size (grad size) of the largest target present.
  */
-export function sweepPanels(problem: ProblemDefinition, runs: readonly FigureRun[], window = SMOOTH_WINDOW): SweepPanel[] {
+export function sweepPanels(problem: FigureProblem, runs: readonly FigureRun[], window = SMOOTH_WINDOW, log = true): SweepPanel[] {
   const withRecords = runs.filter((r) => r.records.length > 0);
   const lossTitle = problem.reportsPhysicsLoss ? 'total test loss (incl. regularisation)' : 'test loss';
   const panels: SweepPanel[] = complexityValues(problem, withRecords).map((value) => ({
     title: complexityTitle(problem, value),
     yTitle: lossTitle,
     column: 'testLoss',
-    points: withRecords.filter((r) => complexityOf(problem, r) === value).flatMap((r) => curve(r, 'testLoss', window)),
+    points: withRecords.filter((r) => complexityOf(problem, r) === value).flatMap((r) => curve(r, 'testLoss', window, log)),
   }));
-  if (problem.name === 'quantum' && panels.length > 0) {
+  if (problem.updateSizePanel && panels.length > 0) {
     const values = complexityValues(problem, withRecords);
     const largest = values.reduce((a, b) => (typeof a === 'number' && typeof b === 'number' && b > a ? b : a));
     panels.push({
       title: `update size, ${complexityTitle(problem, largest)}`,
       yTitle: 'update size (mean squared L2 norm)',
       column: 'gradSize',
-      points: withRecords.filter((r) => complexityOf(problem, r) === largest).flatMap((r) => curve(r, 'gradSize', window)),
+      points: withRecords.filter((r) => complexityOf(problem, r) === largest).flatMap((r) => curve(r, 'gradSize', window, log)),
     });
   }
   return panels;
 }
 
-export function sweepFigureSpec(problem: ProblemDefinition, runs: readonly FigureRun[], opts: SweepFigureOptions = {}): TopLevelSpec {
+export function sweepFigureSpec(problem: FigureProblem, runs: readonly FigureRun[], opts: SweepFigureOptions = {}): TopLevelSpec {
   const window = opts.window ?? SMOOTH_WINDOW;
-  const panels = sweepPanels(problem, runs, window);
+  const log = (opts.yScale ?? 'log') === 'log';
+  const panels = sweepPanels(problem, runs, window, log);
   const plotted = runs.filter((r) => r.records.length > 0);
   const modes = labelsPresent(plotted, modeLabel, MODE_ORDER);
   const clips = labelsPresent(plotted, (r) => r.config.clip, CLIP_ORDER);
@@ -107,7 +115,7 @@ export function sweepFigureSpec(problem: ProblemDefinition, runs: readonly Figur
   const title = `${problem.title}${opts.sweep ? ` — sweep ${opts.sweep}` : ''}`;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: title, subtitle: `${window}-epoch moving average; colour = gradient mode, line style = clipping`, anchor: 'start', fontSize: 15 },
+    title: { text: title, subtitle: `${window > 1 ? `${window}-epoch moving average` : 'raw values'}; colour = gradient mode, line style = clipping`, anchor: 'start', fontSize: 15 },
     background: 'white',
     padding: 8,
     columns: opts.columns ?? Math.min(4, Math.max(1, panels.length)),
@@ -118,8 +126,10 @@ export function sweepFigureSpec(problem: ProblemDefinition, runs: readonly Figur
       data: { values: p.points },
       mark: { type: 'line', strokeWidth: 1.4, clip: true, interpolate: 'linear' },
       encoding: {
-        x: { field: 'epoch', type: 'quantitative', title: 'epoch', scale: { nice: false, zero: false } },
-        y: { field: 'value', type: 'quantitative', title: p.yTitle, scale: { type: 'log' }, axis: { labelExpr: LOG_LABEL } },
+        x: opts.x === 'time' ? { field: 'time', type: 'quantitative', title: 'training time (s)', scale: { nice: false, zero: false } } : { field: 'epoch', type: 'quantitative', title: 'epoch', scale: { nice: false, zero: false } },
+        y: log
+          ? { field: 'value', type: 'quantitative', title: p.yTitle, scale: { type: 'log' }, axis: { labelExpr: LOG_LABEL } }
+          : { field: 'value', type: 'quantitative', title: p.yTitle, scale: { zero: false } },
         color: {
           field: 'mode',
           type: 'nominal',

@@ -1,5 +1,5 @@
 /**
- * The Vega-Lite spec of the 2-D illustration (spec/toy.md, the paper's Figure 2): three panels,
+ * The Vega-Lite spec of the 2-D illustration (docs/method.md, the paper's Figure 2): three panels,
  * one per field, each a quiver of the flow Adam follows (−field, arrows made of rule marks with
  * a triangle head) over the loss landscape L = θ₁² + θ₂² (heat map, log colour) with Adam's
  * trajectory; a fourth panel with the three loss curves on a log scale.

@@ -1,5 +1,5 @@
 /** The page's access to the read-only API (server/api.ts), with its answers typed. */
-import type { ControllerFile, EpochRecord, InitialStates, RunDetail, StoredRun, SweepCurves, SweepDetail, SweepSummary } from '../api-types.js';
+import type { ControllerFile, EpochRecord, InitialStates, ProblemInfo, RolloutFrames, RunDetail, RunListEntry, SweepCurves, SweepDetail, SweepSummary } from '../api-types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -35,11 +35,13 @@ export const api = {
   sweeps: () => getJson<SweepSummary[]>('/api/sweeps'),
   sweep: (name: string) => getJson<SweepDetail>(`/api/sweeps/${enc(name)}`),
   curves: (name: string) => getJson<SweepCurves>(`/api/sweeps/${enc(name)}/curves`),
-  runs: () => getJson<StoredRun[]>('/api/runs'),
+  runs: () => getJson<RunListEntry[]>('/api/runs'),
   run: (id: number) => getJson<RunDetail>(`/api/runs/${id}`),
   records: (id: number) => getJson<EpochRecord[]>(`/api/runs/${id}/records`),
   controller: (id: number) => getJson<ControllerFile>(`/api/runs/${id}/controller`),
   initialStates: (id: number, n: number) => getJson<InitialStates>(`/api/runs/${id}/initial-states?n=${n}`),
+  problem: (id: number) => getJson<ProblemInfo>(`/api/runs/${id}/problem`),
+  frames: (id: number, n: number, width: number) => getJson<RolloutFrames>(`/api/runs/${id}/frames?n=${n}&width=${width}`),
 };
 
 export const POLL_MS = 2000;

@@ -1,12 +1,12 @@
 /**
- * Vega-Lite specs drawn with vega (SVG) into the page, and the spec of a run's curves. The
- * sweep and toy figures come unchanged from src/runs/figures (the specs `sbptt plot` uses).
+ * Vega-Lite specs drawn with vega (SVG) into the page, with vega-tooltip's tooltips, and the
+ * downloads of a chart: PNG and SVG from vega's own export (View.toImageURL / toSVG), CSV from
+ * the numbers the page plotted.
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { LOG_LABEL, MODE_COLORS } from '../../runs/figures/style.js';
-import { movingAverage } from '../../runs/figures/smooth.js';
-import type { EpochRecord } from '../api-types.js';
+import { Handler } from 'vega-tooltip';
+import { h } from './dom.js';
 
 /**
  * A chart in a container: each `show` draws the new spec off-screen and then swaps it in, so
@@ -15,14 +15,21 @@ import type { EpochRecord } from '../api-types.js';
 export class Chart {
   private view: vega.View | null = null;
   private seq = 0;
+  private static tooltip: Handler | null = null;
 
   constructor(readonly container: HTMLElement) {}
+
+  get current(): vega.View | null {
+    return this.view;
+  }
 
   async show(spec: TopLevelSpec): Promise<void> {
     const seq = ++this.seq;
     const target = document.createElement('div');
     target.className = 'chart-canvas';
     const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'svg', container: target, hover: true });
+    Chart.tooltip ??= new Handler({ theme: 'light', offsetX: 12, offsetY: 12 });
+    view.tooltip(Chart.tooltip.call);
     await view.runAsync();
     if (seq !== this.seq) {
       view.finalize(); // a newer spec won the race
@@ -31,6 +38,7 @@ export class Chart {
     this.view?.finalize();
     this.view = view;
     this.container.replaceChildren(target);
+    this.container.dataset.drawn = String(seq);
   }
 
   message(text: string): void {
@@ -50,73 +58,35 @@ export class Chart {
   }
 }
 
-type Column = 'testLoss' | 'trainLoss' | 'gradSize' | 'cosSim';
-
-function points(records: readonly EpochRecord[], column: Column, window: number, series: string): { epoch: number; value: number; series: string }[] {
-  // Up to the first non-finite value (a diverged epoch), as the sweep figures do.
-  const epochs: number[] = [], raw: number[] = [];
-  for (const r of records) {
-    const v = r[column] as number | null;
-    if (v === null || !Number.isFinite(v)) break;
-    epochs.push(r.epoch);
-    raw.push(v);
-  }
-  const values = window > 1 ? movingAverage(raw, window) : raw;
-  return values.map((value, i) => ({ epoch: epochs[i]!, value, series }));
+function save(href: string, filename: string): void {
+  const a = h('a', { href, download: filename });
+  document.body.append(a);
+  a.click();
+  a.remove();
 }
 
-type Scale = 'log' | 'linear' | 'cosine';
-
-function panel(title: string, yTitle: string, data: { epoch: number; value: number; series: string }[], scale: Scale, colors: Record<string, string>) {
-  const log = scale === 'log';
-  const positive = log ? data.filter((p) => p.value > 0) : data;
-  return {
-    title: { text: title, fontSize: 13 },
-    width: 300,
-    height: 190,
-    data: { values: positive },
-    mark: { type: 'line' as const, strokeWidth: 1.5, clip: true },
-    encoding: {
-      x: { field: 'epoch', type: 'quantitative' as const, title: 'epoch', scale: { nice: false, zero: false }, axis: { tickMinStep: 1, format: 'd' } },
-      y: {
-        field: 'value',
-        type: 'quantitative' as const,
-        title: yTitle,
-        scale: log ? { type: 'log' as const } : scale === 'cosine' ? { domain: [-1, 1] } : { zero: false },
-        ...(log && { axis: { labelExpr: LOG_LABEL } }),
-      },
-      color: {
-        field: 'series',
-        type: 'nominal' as const,
-        title: null,
-        scale: { domain: Object.keys(colors), range: Object.values(colors) },
-        legend: { orient: 'top' as const, symbolType: 'stroke', symbolStrokeWidth: 2.5 },
-      },
-    },
-  };
+function saveText(text: string, type: string, filename: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  save(url, filename);
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** A run's curves: test and train loss, update size, cos(g_M, g_R); `window` > 1 smooths them. */
-export function runCurvesSpec(records: readonly EpochRecord[], window: number): TopLevelSpec {
-  const loss = [...points(records, 'testLoss', window, 'test loss'), ...points(records, 'trainLoss', window, 'train loss')];
-  const grad = points(records, 'gradSize', window, 'grad size');
-  const cos = points(records, 'cosSim', window, 'cos sim');
-  // Only mode C computes both fields; other modes record 0.
-  const cosTitle = cos.every((p) => p.value === 0) ? 'cos(g_M, g_R): recorded in mode C only' : 'cosine similarity of g_M and g_R';
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    background: 'white',
-    padding: 6,
-    hconcat: [
-      panel('loss', 'loss', loss, 'log', { 'test loss': MODE_COLORS.R!, 'train loss': MODE_COLORS.M! }),
-      panel('update size', 'mean squared L2 norm', grad, 'log', { 'grad size': MODE_COLORS.C! }),
-      panel(cosTitle, 'cos(g_M, g_R)', cos, 'cosine', { 'cos sim': MODE_COLORS.N! }),
-    ],
-    resolve: { scale: { color: 'independent', y: 'independent' } },
-    config: {
-      view: { stroke: '#888' },
-      axis: { grid: true, gridOpacity: 0.35, labelFontSize: 10, titleFontSize: 11 },
-      legend: { labelFontSize: 11 },
-    },
+/**
+ * The PNG / SVG / CSV buttons of a chart. `name` is the file name without extension; `csv`
+ * gives the plotted numbers at the time of the click.
+ */
+export function downloadButtons(chart: Chart, name: () => string, csv: () => string): HTMLElement {
+  const button = (kind: string, title: string, go: (view: vega.View | null) => Promise<void> | void): HTMLButtonElement => {
+    const b = h('button', { type: 'button', class: 'btn btn-small', 'data-download': kind, title }, kind.toUpperCase());
+    b.addEventListener('click', () => void go(chart.current));
+    return b;
   };
+  return h(
+    'span',
+    { class: 'downloads' },
+    h('span', { class: 'setting-title' }, 'download'),
+    button('png', 'the chart as a PNG image (2× resolution)', async (v) => void (v && save(await v.toImageURL('png', 2), `${name()}.png`))),
+    button('svg', 'the chart as an SVG vector image', async (v) => void (v && saveText(await v.toSVG(), 'image/svg+xml', `${name()}.svg`))),
+    button('csv', 'the plotted numbers (smoothed and raw) as CSV', () => saveText(csv(), 'text/csv', `${name()}.csv`)),
+  );
 }

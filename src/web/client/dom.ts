@@ -28,18 +28,18 @@ export function fill(el: Element, ...children: Child[]): void {
   append(el, ...children);
 }
 
-/** 3 significant digits ('–' for a missing value). */
+/** 3 significant digits ('—' for a missing value). */
 export function sci(v: number | null | undefined, digits = 3): string {
-  return v === null || v === undefined ? '–' : formatSci(v, digits);
+  return v === null || v === undefined ? '—' : formatSci(v, digits);
 }
 
 export function duration(seconds: number): string {
-  return formatDuration(seconds, '–');
+  return formatDuration(seconds, '—');
 }
 
 /** "2025-03-01 14:02" in local time. */
 export function when(iso: string | null): string {
-  if (!iso) return '–';
+  if (!iso) return '—';
   const d = new Date(iso);
   const p = (n: number): string => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
@@ -77,4 +77,6 @@ export function link(href: string, text: string): HTMLAnchorElement {
 }
 
 export const runHref = (id: number): string => `#/runs/${id}`;
+/** The overlay of runs (pages/compare.ts). */
+export const compareHref = (ids: readonly number[]): string => `#/compare?runs=${ids.join(',')}`;
 export const sweepHref = (name: string): string => `#/sweeps/${encodeURIComponent(name)}`;

@@ -1,11 +1,13 @@
-/** The start page: every sweep with its progress, then the runs outside sweeps; live. */
-import { PROBLEMS } from '../../../physics/index.js';
-import type { StoredRun, SweepSummary } from '../../api-types.js';
+/** The start page: every sweep with its progress, then every run (search, filter, sort, compare); live. */
+import { BUILTIN_PROBLEMS } from '../../../physics/index.js';
+import type { SweepSummary } from '../../api-types.js';
 import { api, poll } from '../api.js';
-import { duration, fill, h, link, modeLetter, progress, runHref, statusBadge, sweepHref, table, when } from '../dom.js';
+import { fill, h, progress, statusBadge, sweepHref, table } from '../dom.js';
 import type { Page } from '../router.js';
+import { RunList } from '../run-list.js';
 
-const problemTitle = (name: string): string => PROBLEMS[name]?.title ?? name;
+// A problem from a user's module is shown by its name (its title is on the run's page).
+const problemTitle = (name: string): string => BUILTIN_PROBLEMS.find((p) => p.name === name)?.title ?? name;
 
 function countsCell(s: SweepSummary): HTMLElement {
   const parts = Object.entries(s.counts)
@@ -28,39 +30,22 @@ function sweepsTable(sweeps: readonly SweepSummary[]): HTMLElement {
   );
 }
 
-function runsTable(runs: readonly StoredRun[]): HTMLElement {
-  if (runs.length === 0) return h('p', { class: 'empty' }, 'No runs outside sweeps. ', h('code', {}, 'sbptt train cartpole'), ' records one.');
-  return table(
-    ['run', 'problem', 'mode', 'clip', 'status', 'epochs', 'train time', 'created'],
-    [...runs].reverse().map((r) => [
-      link(runHref(r.id), `#${r.id}`),
-      problemTitle(r.problem),
-      modeLetter(r),
-      r.config.clip,
-      statusBadge(r.status),
-      progress(r.epochsDone, r.config.epochs),
-      duration(r.trainSeconds),
-      when(r.createdAt),
-    ]),
-  );
-}
-
 export function homePage(root: HTMLElement): Page {
   const sweeps = h('div', { class: 'card-body', id: 'sweeps' }, h('p', { class: 'muted' }, 'loading …'));
-  const runs = h('div', { class: 'card-body', id: 'single-runs' });
+  const runs = new RunList();
   const totals = h('span', { class: 'muted' });
   fill(
     root,
     h('div', { class: 'page-head' }, h('h1', {}, 'Sweeps'), totals),
     h('section', { class: 'card' }, sweeps),
-    h('section', { class: 'card' }, h('h2', {}, 'Runs outside sweeps'), runs),
+    h('section', { class: 'card' }, h('h2', {}, 'All runs'), runs.element),
   );
   const stop = poll(async () => {
     const [s, all] = await Promise.all([api.sweeps(), api.runs()]);
     const active = all.filter((r) => r.status === 'running').length;
     totals.textContent = `${all.length} runs · ${active} running · ${s.length} sweeps`;
     fill(sweeps, sweepsTable(s));
-    fill(runs, runsTable(all.filter((r) => r.sweep === null)));
+    runs.update(all);
   });
   return { dispose: stop };
 }

@@ -3,32 +3,35 @@
  * similarity) following it live while it trains, and its trained controller rolled out in the
  * browser on the run's first test initial states, animated on a canvas.
  */
-import { getProblem } from '../../../physics/index.js';
-import type { EpochRecord, RunDetail } from '../../api-types.js';
+import type { EpochRecord, ProblemInfo, RunDetail } from '../../api-types.js';
 import { api, ApiError, poll } from '../api.js';
-import { Chart, runCurvesSpec } from '../charts.js';
-import { duration, fill, h, modeLetter, sci, statusBadge, sweepHref, when } from '../dom.js';
-import { computeRollout, kernelsInUse, RolloutPlayer } from '../rollout.js';
+import { chartSettings, chartToolbar, onChartSettings } from '../chart-settings.js';
+import { Chart, downloadButtons } from '../charts.js';
+import { runCurvesChart, CSV_COLUMNS } from '../compare.js';
+import { rowsToCsv, type CurveRow } from '../curves.js';
+import { compareHref, duration, fill, h, modeLetter, sci, statusBadge, sweepHref, when } from '../dom.js';
+import { bundledProblem } from '../problem.js';
+import { computeRollout, kernelsInUse, RolloutPlayer, sceneOf, serverScene } from '../rollout.js';
 import { notFoundPage, type Page } from '../router.js';
 
 const SAMPLE_CHOICES = [1, 2, 4, 6, 8];
 
-function facts(run: RunDetail, records: readonly EpochRecord[]): HTMLElement {
+function facts(run: RunDetail, info: ProblemInfo | null, records: readonly EpochRecord[]): HTMLElement {
   const c = run.config;
   const last = records.at(-1);
   const settings = Object.entries(c.settings).map(([k, v]) => `${k} ${String(v)}`).join(', ');
   const rows: [string, Node | string][] = [
-    ['problem', getProblem(run.problem).title],
+    ['problem', info ? `${info.title}${info.builtin ? '' : ' (from a problem module)'}` : run.problem],
     ['mode', `${modeLetter(run)} (${c.schedule ?? c.mode})`],
     ['optimizer', `${c.optimizer}, lr ${c.lr}`],
     ['clipping', c.clip === 'NONE' ? 'none' : `${c.clip} ${c.clipValue}`],
     ['data', `${c.trainSize} train / ${c.testSize} test states (${c.dataset}), batch ${c.batch}, seed ${c.seed}`],
     ['settings', settings],
     ['epochs', `${run.epochsDone} of ${c.epochs}`],
-    ['test loss', last ? sci(last.testLoss) : '–'],
+    ['test loss', last ? sci(last.testLoss) : '—'],
     ['train time', duration(run.trainSeconds)],
     ['created', `${when(run.createdAt)}${run.finishedAt ? ` · finished ${when(run.finishedAt)}` : ''}`],
-    ['sweep', run.sweep === null ? '–' : h('a', { href: sweepHref(run.sweep) }, run.sweep)],
+    ['sweep', run.sweep === null ? '—' : h('a', { href: sweepHref(run.sweep) }, run.sweep)],
   ];
   if (run.reason) rows.push(['reason', run.reason]);
   return h('dl', { class: 'facts' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
@@ -38,9 +41,12 @@ export function runPage(root: HTMLElement, id: number): Page {
   let run: RunDetail | null = null;
   let records: EpochRecord[] = [];
   let player: RolloutPlayer | null = null;
+  let info: ProblemInfo | null = null;
   let samples = 4;
-  let smooth = 1;
+  let rows: CurveRow[] = [];
   let rolloutShown = false;
+  const toolbar = chartToolbar();
+  const unsubscribe = onChartSettings(() => drawCurves());
 
   const status = h('span', {});
   const factsBox = h('div', { class: 'card-body' });
@@ -48,8 +54,6 @@ export function runPage(root: HTMLElement, id: number): Page {
   const chart = new Chart(chartBox);
   const rolloutBox = h('div', { class: 'rollout', id: 'rollout' });
   const rolloutInfo = h('span', { class: 'muted small' });
-  const smoothSelect = h('select', { 'aria-label': 'smoothing' }, ...[1, 10, 30].map((w) => h('option', { value: w }, w === 1 ? 'raw' : `${w}-epoch average`)));
-  smoothSelect.addEventListener('change', () => ((smooth = Number(smoothSelect.value)), drawCurves()));
   const sampleSelect = h('select', { 'aria-label': 'test states' }, ...SAMPLE_CHOICES.map((n) => h('option', { value: n, selected: n === samples }, `${n} test state${n > 1 ? 's' : ''}`)));
   sampleSelect.addEventListener('change', () => ((samples = Number(sampleSelect.value)), void showRollout()));
 
@@ -57,7 +61,13 @@ export function runPage(root: HTMLElement, id: number): Page {
     root,
     h('div', { class: 'page-head' }, h('div', {}, h('div', { class: 'crumbs' }, h('a', { href: '#/' }, 'Sweeps'), ' / run'), h('h1', {}, `Run ${id} `, status))),
     h('section', { class: 'card' }, h('h2', {}, 'Configuration'), factsBox),
-    h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', {}, 'Curves'), h('label', { class: 'inline' }, 'smoothing ', smoothSelect)), chartBox),
+    h(
+      'section',
+      { class: 'card' },
+      h('div', { class: 'card-head' }, h('h2', {}, 'Curves'), h('span', { class: 'head-links' }, h('a', { href: compareHref([id]), class: 'small' }, 'overlay with other runs →'), downloadButtons(chart, () => `run-${id}-curves`, () => rowsToCsv(rows, CSV_COLUMNS)))),
+      toolbar.element,
+      chartBox,
+    ),
     h(
       'section',
       { class: 'card' },
@@ -70,7 +80,9 @@ export function runPage(root: HTMLElement, id: number): Page {
 
   function drawCurves(): void {
     if (records.length === 0) return chart.message(run?.status === 'queued' ? 'Queued: no epochs yet.' : 'No epochs stored yet.');
-    chart.show(runCurvesSpec(records, smooth)).catch((e: Error) => chart.message(`cannot draw the curves: ${e.message}`));
+    const c = runCurvesChart(id, records, chartSettings());
+    rows = c.rows;
+    chart.show(c.spec).catch((e: Error) => chart.message(`cannot draw the curves: ${e.message}`));
   }
 
   async function showRollout(): Promise<void> {
@@ -83,12 +95,26 @@ export function runPage(root: HTMLElement, id: number): Page {
     }
     fill(rolloutBox, h('p', { class: 'muted' }, 'simulating …'));
     try {
-      const [json, x0] = await Promise.all([api.controller(id), api.initialStates(id, Math.min(samples, run.config.testSize))]);
-      const { rollout, loss, ms } = computeRollout(json, x0);
+      info ??= await api.problem(id);
+      const n = Math.min(samples, run.config.testSize);
+      const width = Math.min(760, rolloutBox.clientWidth || 720);
+      const title = `run ${id} · ${run.problem} · ${modeLetter(run)}`;
+      const bundled = bundledProblem(info);
+      let scene, loss, what;
+      if (bundled) {
+        const [json, x0] = await Promise.all([api.controller(id), api.initialStates(id, n)]);
+        const r = computeRollout(bundled, json, x0);
+        (scene = sceneOf(bundled, r.rollout, title, width)), (loss = r.loss);
+        what = `${n} samples × ${r.rollout.steps} steps simulated in ${r.ms.toFixed(0)} ms (${kernelsInUse()})`;
+      } else {
+        const f = await api.frames(id, n, width);
+        (scene = serverScene(f)), (loss = f.loss);
+        what = `${n} samples × ${f.totalSteps} steps simulated by the server (the problem comes from a module)`;
+      }
       const canvas = h('canvas', { id: 'rollout-canvas', class: 'rollout-canvas' });
       const button = h('button', { type: 'button', class: 'btn' }, 'Pause');
       const slider = h('input', { type: 'range', min: 0, value: 0, class: 'scrub', 'aria-label': 'frame' });
-      const p = new RolloutPlayer(canvas, rollout, `run ${id} · ${run.problem} · ${modeLetter(run)}`, Math.min(760, rolloutBox.clientWidth || 720), (i) => {
+      const p = new RolloutPlayer(canvas, scene, (i) => {
         slider.value = String(i);
       });
       slider.max = String(p.steps.length - 1);
@@ -101,7 +127,7 @@ export function runPage(root: HTMLElement, id: number): Page {
       player = p;
       fill(rolloutBox, canvas, h('div', { class: 'player' }, button, slider));
       rolloutInfo.dataset.loss = String(loss);
-      fill(rolloutInfo, `${rollout.samples} samples × ${rollout.steps} steps simulated in ${ms.toFixed(0)} ms (${kernelsInUse()}) · rollout loss ${sci(loss)}`);
+      fill(rolloutInfo, `${what} · rollout loss ${sci(loss)}`);
       p.play();
     } catch (e) {
       fill(rolloutBox, h('p', { class: 'error' }, `cannot roll out the controller: ${(e as Error).message}`));
@@ -127,7 +153,8 @@ export function runPage(root: HTMLElement, id: number): Page {
     if (changed) {
       fill(status, statusBadge(run.status));
       records = await api.records(id);
-      fill(factsBox, facts(run, records));
+      info ??= await api.problem(id).catch(() => null);
+      fill(factsBox, facts(run, info, records));
       drawCurves();
     }
     if (!rolloutShown) {
@@ -141,6 +168,8 @@ export function runPage(root: HTMLElement, id: number): Page {
   return {
     dispose: () => {
       stop();
+      unsubscribe();
+      toolbar.dispose();
       chart.dispose();
       player?.dispose();
     },

@@ -2,15 +2,17 @@
  * A sweep: the paper-style comparison per complexity (sweepFigureSpec, the spec `sbptt plot`
  * draws) with the mode and clipping series toggleable, and its runs; both follow the sweep live.
  */
-import { complexityLabel, complexityOf, complexityValues, CLIP_ORDER, finalLosses, labelsPresent, MODE_ORDER, modeLabel, type FigureRun } from '../../../runs/figures/data.js';
-import { SMOOTH_WINDOW } from '../../../runs/figures/smooth.js';
-import { sweepFigureSpec } from '../../../runs/figures/specs.js';
+import { complexityLabel, complexityOf, complexityValues, type FigureProblem, CLIP_ORDER, finalLosses, labelsPresent, MODE_ORDER, modeLabel, type FigureRun } from '../../../runs/figures/data.js';
+import { sweepFigureSpec, sweepPanels, type CurvePoint } from '../../../runs/figures/specs.js';
 import { CLIP_DASH, EXTRA_COLORS, MODE_COLORS } from '../../../runs/figures/style.js';
-import { getProblem, type ProblemDefinition } from '../../../physics/index.js';
 import type { StoredRun, SweepCurves } from '../../api-types.js';
 import { api, ApiError, poll } from '../api.js';
-import { Chart } from '../charts.js';
-import { duration, fill, h, link, progress, runHref, sci, statusBadge, table } from '../dom.js';
+import { chartSettings, chartToolbar, onChartSettings } from '../chart-settings.js';
+import { Chart, downloadButtons } from '../charts.js';
+import { rowsToCsv } from '../curves.js';
+import { compareHref, duration, fill, h, link, progress, runHref, sci, statusBadge, table } from '../dom.js';
+import { interactive } from '../interactive.js';
+import { figureProblem } from '../problem.js';
 import { notFoundPage, type Page } from '../router.js';
 
 type SweepRun = StoredRun & { records: FigureRun['records'] };
@@ -18,7 +20,7 @@ type SweepRun = StoredRun & { records: FigureRun['records'] };
 function toFigureRuns(c: SweepCurves): SweepRun[] {
   return c.runs.map(({ curves, ...run }) => ({
     ...run,
-    records: curves.epoch.map((epoch, i) => ({ epoch, testLoss: curves.testLoss[i]!, gradSize: curves.gradSize[i]! })),
+    records: curves.epoch.map((epoch, i) => ({ epoch, testLoss: curves.testLoss[i]!, gradSize: curves.gradSize[i]!, time: curves.time[i]! })),
   }));
 }
 
@@ -32,8 +34,7 @@ function swatch(color: string, dash: readonly number[] = [1, 0]): SVGSVGElement 
 
 export function sweepPage(root: HTMLElement, name: string): Page {
   const hidden = { modes: new Set<string>(), clips: new Set<string>() };
-  let window = SMOOTH_WINDOW;
-  let problem: ProblemDefinition | null = null;
+  let problem: FigureProblem | null = null;
   let runs: SweepRun[] = [];
   let shownKey = '';
   let curvesKey = '';
@@ -45,19 +46,18 @@ export function sweepPage(root: HTMLElement, name: string): Page {
   const chartBox = h('div', { class: 'chart', id: 'comparison' }, h('p', { class: 'muted' }, 'loading …'));
   const chart = new Chart(chartBox);
   const runsBox = h('div', { class: 'card-body', id: 'sweep-runs' });
-  const smoothing = h('input', { type: 'number', min: 1, max: 500, step: 1, value: window, class: 'num', 'aria-label': 'smoothing window in epochs' });
-  smoothing.addEventListener('change', () => {
-    const v = Number(smoothing.value);
-    if (Number.isInteger(v) && v >= 1 && v <= 500) (window = v), redraw();
-    else smoothing.value = String(window);
-  });
+  const toolbar = chartToolbar();
+  const unsubscribe = onChartSettings(() => redraw());
+  let csvRows: (CurvePoint & { panel: string })[] = [];
+  const compareLink = h('a', { class: 'small', id: 'sweep-compare', href: '#/compare' }, 'overlay these runs on the compare page →');
   fill(
     root,
     h('div', { class: 'page-head' }, h('div', {}, h('div', { class: 'crumbs' }, h('a', { href: '#/' }, 'Sweeps'), ' / sweep'), title), subtitle),
     h(
       'section',
       { class: 'card' },
-      h('div', { class: 'card-head' }, h('h2', {}, 'Test loss per complexity'), h('label', { class: 'inline' }, 'smoothing ', smoothing, ' epochs')),
+      h('div', { class: 'card-head' }, h('h2', {}, 'Test loss per complexity'), h('span', { class: 'head-links' }, compareLink, downloadButtons(chart, () => `sweep-${name}`, () => rowsToCsv(csvRows, ['panel', 'run', 'mode', 'clip', 'epoch', 'time', 'value'])))),
+      toolbar.element,
       toggles,
       chartBox,
     ),
@@ -92,24 +92,37 @@ export function sweepPage(root: HTMLElement, name: string): Page {
     if (!shown.some((r) => r.records.length > 0)) {
       chart.message(runs.some((r) => r.records.length > 0) ? 'No series selected: tick a mode and a clipping mode.' : 'No epochs stored yet; the curves appear as the runs progress.');
     } else {
-      // Panels share the card's width (one row of at most 4; quantum adds the update-size panel).
-      const panels = Math.min(4, complexityValues(problem, shown.filter((r) => r.records.length > 0)).length + (problem.name === 'quantum' ? 1 : 0));
+      // Panels share the card's width (one row of at most 4, plus the update-size panel where the problem has one).
+      const panels = Math.min(4, complexityValues(problem, shown.filter((r) => r.records.length > 0)).length + (problem.updateSizePanel ? 1 : 0));
       const panelWidth = Math.max(200, Math.min(420, Math.floor(((chartBox.clientWidth || 1100) - 170) / panels) - 80));
-      chart.show(sweepFigureSpec(problem, shown, { sweep: name, window, panelWidth, panelHeight: 240 })).catch((e: Error) => chart.message(`cannot draw the figure: ${e.message}`));
+      const { smooth, yScale, x } = chartSettings();
+      const spec = sweepFigureSpec(problem, shown, { sweep: name, window: smooth, yScale, x, panelWidth, panelHeight: 240 });
+      csvRows = sweepPanels(problem, shown, smooth, yScale === 'log').flatMap((p) => p.points.map((q) => ({ panel: p.title, ...q })));
+      const tooltip = [
+        { field: 'run', title: 'run' },
+        { field: 'mode', title: 'mode' },
+        { field: 'clip', title: 'clip' },
+        { field: 'epoch', title: 'epoch', type: 'quantitative' as const },
+        { field: 'time', title: 'training time (s)', type: 'quantitative' as const, format: '.3~f' },
+        { field: 'value', title: 'value', type: 'quantitative' as const, format: '.4~g' },
+      ];
+      chart.show(interactive(spec, tooltip)).catch((e: Error) => chart.message(`cannot draw the figure: ${e.message}`));
     }
+    compareLink.href = compareHref(shown.map((r) => r.id));
     renderRuns(runs);
   }
 
   function renderRuns(list: readonly StoredRun[]): void {
     if (!problem) return;
     const p = problem;
+    const window = chartSettings().smooth;
     const finals = new Map(finalLosses(p, runs, window).map((e) => [e.runId, e]));
     const order = new Map([...finals.keys()].map((id, i) => [id, i]));
     const sorted = [...list].sort((a, b) => (order.get(a.id) ?? 1e9) - (order.get(b.id) ?? 1e9) || a.id - b.id);
     fill(
       runsBox,
       table(
-        ['run', p.complexity.key, 'mode', 'clip', 'status', 'epochs', `test loss (${window}-epoch avg.)`, 'train time', ''],
+        ['run', p.complexity?.key ?? 'complexity', 'mode', 'clip', 'status', 'epochs', window > 1 ? `test loss (${window}-epoch avg.)` : 'test loss', 'train time', ''],
         sorted.map((r) => [
           link(runHref(r.id), `#${r.id}`),
           complexityLabel(p, complexityOf(p, { ...r, records: [] })),
@@ -138,7 +151,7 @@ export function sweepPage(root: HTMLElement, name: string): Page {
       throw e;
     }
     if (!problem) {
-      problem = getProblem(detail.problem);
+      problem = figureProblem(detail.problemInfo);
       document.title = `${name} · stable-bptt`;
     }
     const done = detail.runs.filter((r) => r.status !== 'queued' && r.status !== 'running').length;
@@ -159,6 +172,8 @@ export function sweepPage(root: HTMLElement, name: string): Page {
   return {
     dispose: () => {
       stop();
+      unsubscribe();
+      toolbar.dispose();
       chart.dispose();
     },
   };

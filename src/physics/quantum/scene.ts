@@ -1,12 +1,12 @@
 /**
- * Quantum scene (spec/quantum.md): per sample, the density |ψ(x)|² on the grid (walls included)
+ * Quantum scene (docs/problems.md): per sample, the density |ψ(x)|² on the grid (walls included)
  * at the current step over the target eigenstate's |φ|² as a faint dashed reference, and beside
  * it the control u(t) up to the current step with a moving marker. Both axes are shared by all
  * samples and fixed over the rollout. Pure.
  */
-import { eigenstate } from '../../physics/quantum/eigen.js';
-import type { SceneSpec } from './scenes.js';
-import { circle, COLORS, controlStep, finiteRange, fitPlot, fmt, inset, line, polygon, polyline, text, type Rect, type Rollout } from './svg.js';
+import { eigenstate } from './eigen.js';
+import type { SceneSpec } from '../presentation.js';
+import { circle, COLORS, controlStep, finiteRange, fitPlot, fmt, inset, line, polygon, polyline, text, type Rect, type Rollout } from '../scene/svg.js';
 
 export function quantumScene(ro: Rollout): SceneSpec {
   const nx = Number(ro.settings.nx);
