@@ -2,14 +2,15 @@
  * Multi-layer perceptron controller: Dense(tanh) … Dense(linear), Keras layouts
  * (`dense_l/kernel` [nIn][nOut], `dense_l/bias` [nOut]), Glorot-uniform kernels, zero biases.
  *
- * The dense products run on WebAssembly SIMD where available (dense-simd.ts), else on the plain-JS
- * kernels (dense.ts); both give the same numbers. It offers the unroll two optional capabilities
+ * The dense products run on WebAssembly SIMD where available (../kernels/dense.ts), else on the
+ * plain-JS kernels (../kernels/js/dense.ts); in f64 both give the same numbers. It offers the unroll two optional capabilities
  * (capabilities.ts): scaling its adjoints (one output) and keeping θ resident for a pass.
  */
 import type { Rng } from '../engine/random.js';
 import { layoutParams, paramCount, type Activations, type Adjoints, type Controller, type ParamSpec } from './controller.js';
-import type { AdjointScaling, ParamBinding } from './capabilities.js';
-import { jsDenseKernels, simdDenseKernels, type DenseKernels } from './dense-simd.js';
+import type { AdjointScaling, ParamBinding, PrecisionChoice } from './capabilities.js';
+import { jsDenseKernels, simdDenseKernels, type DenseKernels } from '../kernels/dense.js';
+import type { Precision } from '../kernels/module.js';
 import { glorotUniform } from './init.js';
 
 export interface MlpOptions {
@@ -24,6 +25,8 @@ export interface MlpOptions {
    * Both give the same numbers bit for bit.
    */
   kernels?: 'auto' | 'js';
+  /** 'f64' (default) or 'f32': the dense products and tanh in float32 (SIMD kernels only). */
+  precision?: Precision;
 }
 
 interface MlpActivations extends Activations {
@@ -36,7 +39,7 @@ interface MlpAdjoints extends Adjoints {
   readonly d: Float64Array[];
 }
 
-export class Mlp implements Controller, AdjointScaling, ParamBinding {
+export class Mlp implements Controller, AdjointScaling, ParamBinding, PrecisionChoice {
   readonly inputSize: number;
   readonly outputSize: number;
   readonly layout: readonly ParamSpec[];
@@ -70,10 +73,19 @@ export class Mlp implements Controller, AdjointScaling, ParamBinding {
     this.width = Int32Array.from(sizes);
     this.kOff = Int32Array.from(this.kernels, (k) => k.offset);
     this.bOff = Int32Array.from(this.biases, (b) => b.offset);
-    this.kern = (options.kernels !== 'js' && simdDenseKernels()) || jsDenseKernels;
+    this.kern = (options.kernels !== 'js' && simdDenseKernels(options.precision ?? 'f64')) || jsDenseKernels;
     let macs = 0;
     for (let l = 1; l < sizes.length; l++) macs += sizes[l - 1]! * sizes[l]!;
     this.macsPerRow = macs;
+  }
+
+  /** The number type of the products. */
+  get precision(): Precision {
+    return this.kern.precision;
+  }
+
+  withPrecision(precision: Precision): Mlp {
+    return new Mlp({ ...this.options, precision });
   }
 
   get layers(): number {
