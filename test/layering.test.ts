@@ -4,8 +4,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
 /** The data flow, lowest first: a file may import from its own layer or lower ones only. */
-const LAYERS = ['engine', 'nn', 'physics', 'bptt', 'optim', 'train', 'runs', 'cli', 'web'];
-const PURE = new Set(['engine', 'nn', 'physics', 'bptt', 'optim', 'train']);
+const LAYERS = ['engine', 'kernels', 'nn', 'physics', 'bptt', 'optim', 'train', 'runs', 'cli', 'web'];
+const PURE = new Set(['engine', 'kernels', 'nn', 'physics', 'bptt', 'optim', 'train']);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {

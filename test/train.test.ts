@@ -51,12 +51,14 @@ test('record: mean batch loss, cos sim 0 outside mode C, columns and CSV', () =>
   assert.equal(Number(csv[1]!.split(',')[3]), r.testLoss);
 });
 
-test('a run that blows up is reported as diverged, with no NaN records', () => {
-  const t = trainer({ optimizer: 'SGD', lr: 1e12, mode: 'R', epochs: 5, settings: { zeroLastKernel: false } });
-  const status = t.run();
-  assert.equal(status, 'diverged');
-  assert.match(t.reason!, /non-finite/);
-  for (const r of t.records) for (const v of Object.values(r)) assert.ok(Number.isFinite(v));
+test('a run that blows up is reported as diverged, with no NaN records (f64 and f32)', () => {
+  for (const precision of ['f64', 'f32']) {
+    const t = trainer({ optimizer: 'SGD', lr: 1e12, mode: 'R', epochs: 5, precision, settings: { zeroLastKernel: false } });
+    const status = t.run();
+    assert.equal(status, 'diverged', precision);
+    assert.match(t.reason!, /non-finite/);
+    for (const r of t.records) for (const v of Object.values(r)) assert.ok(Number.isFinite(v));
+  }
 });
 
 test('resuming from a JSON snapshot ends with exactly the uninterrupted numbers', () => {

@@ -2,6 +2,7 @@
  * Optional controller capabilities the unroll uses when a controller has them (feature-tested,
  * so the Controller interface itself stays as it is).
  */
+import type { Precision } from '../kernels/module.js';
 import type { Adjoints, Controller } from './controller.js';
 
 /**
@@ -38,4 +39,24 @@ export interface ParamBinding {
 export function bindsParams(c: Controller): c is Controller & ParamBinding {
   const b = c as Partial<ParamBinding>;
   return typeof b.bindParams === 'function' && typeof b.releaseParams === 'function';
+}
+
+/** A controller that can be rebuilt with its products in another precision (same architecture and θ layout). */
+export interface PrecisionChoice {
+  readonly precision: Precision;
+  withPrecision(precision: Precision): Controller;
+}
+
+export function choosesPrecision(c: Controller): c is Controller & PrecisionChoice {
+  return typeof (c as Partial<PrecisionChoice>).withPrecision === 'function';
+}
+
+/**
+ * `c` with its products in `precision`: itself when it already is (or f64 is asked of a controller
+ * without the choice); an error when f32 is asked of one that cannot.
+ */
+export function atPrecision(c: Controller, precision: Precision): Controller {
+  if (choosesPrecision(c)) return c.precision === precision ? c : c.withPrecision(precision);
+  if (precision === 'f64') return c;
+  throw new Error(`--precision: this controller computes in f64 only`);
 }

@@ -9,12 +9,13 @@
  *
  * The numbers are reference-counted: a set about to be overwritten while others refer to its
  * numbers moves to fresh ones first, so theirs stay as they were; numbers nobody refers to any more
- * go back to the heap (heap-regions.ts), as do those of sets that are garbage-collected. Scaling is
- * exact either way: lazy and written-out sets give the same numbers bit for bit.
+ * go back to the heap (../kernels/regions.ts), as do those of a set that is released (`release`:
+ * lifetime is explicit). Scaling is exact either way: lazy and written-out sets give the same
+ * numbers bit for bit.
  */
 import type { Adjoints } from './controller.js';
-import type { HeapKernels } from './heap-kernels.js';
-import type { HeapRegions } from './heap-regions.js';
+import type { HeapKernels } from '../kernels/heap.js';
+import type { HeapRegions } from '../kernels/regions.js';
 
 /** A set's numbers in the heap: g1, d2, d3 of all rows from p on (len numbers). */
 interface Numbers {
@@ -37,6 +38,9 @@ export interface CnnAdjoints extends Adjoints {
   readonly state: State;
 }
 
+/** A set after release: using it is an error, not a read of numbers that belong to another set. */
+const RELEASED: Numbers = { p: -1, len: 0, refs: Infinity };
+
 /** Heap indices of a set's arrays; factors ≥ 0: their rows are to be multiplied by factors[r]. */
 export interface AdjointView {
   readonly g1: number;
@@ -46,12 +50,6 @@ export interface AdjointView {
 }
 
 export class AdjointStore {
-  private readonly reclaim = new FinalizationRegistry<State>((s) => {
-    this.drop(s.own);
-    if (s.lazy) this.drop(s.lazy);
-    this.regions.release(s.factors, s.rows + this.spare);
-  });
-
   /**
    * g1Size, d2Size: numbers per row; zeros: at least max(g1Size, d2Size) zeros in the heap; spare:
    * numbers after each set's factors that may be read (not used).
@@ -68,14 +66,24 @@ export class AdjointStore {
   create(rows: number): CnnAdjoints {
     const state: State = { rows, own: this.numbers(rows), lazy: null, factors: this.regions.alloc(rows + this.spare) };
     this.kern.ensure(this.regions.top);
-    const set = { rows, state };
-    this.reclaim.register(set, state);
-    return set;
+    return { rows, state };
+  }
+
+  /** Gives a set's numbers back to the heap (others that refer to them keep them); the set is unusable after. */
+  release(a: CnnAdjoints): void {
+    const s = a.state;
+    if (s.own === RELEASED) return;
+    this.drop(s.own);
+    if (s.lazy) this.drop(s.lazy);
+    this.regions.release(s.factors, s.rows + this.spare);
+    s.own = RELEASED;
+    s.lazy = null;
   }
 
   /** Where a set's rows are, for reading. */
   view(a: CnnAdjoints): AdjointView {
     const { lazy, own, factors } = a.state;
+    if (own === RELEASED) throw new Error('CNN: an adjoint set used after release');
     return this.at(lazy ?? own, lazy ? factors : -1);
   }
 
@@ -85,6 +93,7 @@ export class AdjointStore {
    */
   writable(a: CnnAdjoints, whole: boolean): AdjointView {
     const s = a.state;
+    if (s.own === RELEASED) throw new Error('CNN: an adjoint set used after release');
     if (s.own.refs > 1) {
       const fresh = this.numbers(a.rows);
       if (!whole && !s.lazy) this.kern.heap.copyWithin(fresh.p, s.own.p, s.own.p + fresh.len);

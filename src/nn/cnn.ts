@@ -22,25 +22,27 @@
  * (Conv1D 75 600 of them).
  *
  * Implementation: both convolutions run as im2col + dense products (conv.ts) and the Dense layer
- * as dense1.ts, on a heap of the CNN's own (heap-kernels.ts: WebAssembly SIMD where available and w
- * is even, else plain JS; both give the same numbers bit for bit). Activations and adjoints live in
- * that heap too (heap-regions.ts, cnn-adjoints.ts), so no pass copies them in or out: the forward
+ * as dense1.ts, on a heap of the CNN's own (../kernels/heap.ts: WebAssembly SIMD where available,
+ * else plain JS; in f64 both give the same numbers bit for bit; in f32 the heap and every product
+ * are float32). Activations and adjoints live in that heap too (../kernels/regions.ts, cnn-adjoints.ts), so no pass copies them in or out: the forward
  * pass writes its outputs in place, and the backward and weight-gradient passes take the rows in
  * blocks, each block of stored arrays copied into scratch first (one sequential copy and reads from
  * cache beat the kernels' scattered reads from memory). The heap only grows; sets go back to it
- * when garbage-collected, so make them once per shape, as the unroll does.
+ * when released (`release`), and all of it goes with the CNN: make sets once per shape, as the
+ * unroll does.
  * The adjoints keep each row's own Conv2D gradient (7w numbers) rather than the layer's cotangents
  * (H1·w). The CNN offers the unroll adjoint scaling (one output; done lazily) and keeping θ resident
  * for a pass (capabilities.ts).
  */
 import type { Rng } from '../engine/random.js';
 import { layoutParams, paramCount, type Activations, type Adjoints, type Controller, type ParamSpec } from './controller.js';
-import type { AdjointScaling, ParamBinding } from './capabilities.js';
+import type { AdjointScaling, ParamBinding, PrecisionChoice } from './capabilities.js';
 import { AdjointStore, type CnnAdjoints } from './cnn-adjoints.js';
 import { StridedConv3, transpose, validOut } from './conv.js';
 import { Dense1 } from './dense1.js';
-import { createHeapKernels, HEAP_START, type HeapKernels } from './heap-kernels.js';
-import { HeapRegions } from './heap-regions.js';
+import { createHeapKernels, HEAP_START, type Heap, type HeapKernels } from '../kernels/heap.js';
+import type { Precision } from '../kernels/module.js';
+import { HeapRegions } from '../kernels/regions.js';
 import { glorotUniform } from './init.js';
 
 export interface CnnOptions {
@@ -49,14 +51,19 @@ export interface CnnOptions {
   /** w: filters of both convolutions (60 in the paper). */
   width: number;
   /**
-   * 'auto' (default): WebAssembly SIMD kernels where available (and w is even), else plain JS;
-   * 'js': plain JS. Both give the same numbers bit for bit.
+   * 'auto' (default): WebAssembly SIMD kernels where available, else plain JS; 'js': plain JS.
+   * In f64 both give the same numbers bit for bit.
    */
   kernels?: 'auto' | 'js';
+  /** 'f64' (default) or 'f32': the heap and the products in float32 (SIMD kernels only). */
+  precision?: Precision;
 }
 
 /** Heap indices of a set of activations: input copy x [rows][Nx·2], Conv2D output h1 [rows][H1][w], Conv1D output h2 [rows][H2][w]. */
 interface CnnActivations extends Activations {
+  /** The set's range in the heap (−1 once released). */
+  start: number;
+  readonly len: number;
   readonly x: number;
   readonly h1: number;
   readonly h2: number;
@@ -65,7 +72,7 @@ interface CnnActivations extends Activations {
 /** Rows per block. */
 const BLOCK = 16;
 
-/** Heap indices of θ's parts and of one block's scratch (sized for BLOCK rows, with the spares heap-kernels.ts lists). */
+/** Heap indices of θ's parts and of one block's scratch (sized for BLOCK rows, with the spares ../kernels/heap.ts lists). */
 interface Workspace {
   /** θ's convolution parts, their transposes, the Dense kernel as a column and as [H2·w][2] next to zeros, its bias [bd, 0]. */
   readonly k1: number; readonly b1: number; readonly k2: number; readonly b2: number;
@@ -82,11 +89,11 @@ interface Workspace {
    * copy and reads from cache are faster than the kernels' scattered reads from memory.
    */
   readonly h1: number; readonly h2: number; readonly g1s: number; readonly d2: number;
-  /** Where the heap's regions (heap-regions.ts) start. */
+  /** Where the heap's regions (../kernels/regions.ts) start. */
   readonly end: number;
 }
 
-export class Cnn implements Controller, AdjointScaling, ParamBinding {
+export class Cnn implements Controller, AdjointScaling, ParamBinding, PrecisionChoice {
   readonly inputSize: number;
   readonly outputSize = 1;
   readonly layout: readonly ParamSpec[];
@@ -149,8 +156,7 @@ export class Cnn implements Controller, AdjointScaling, ParamBinding {
     this.conv1 = new StridedConv3(nx, 2, w);
     this.conv2 = new StridedConv3(h1, w, w);
     this.dense = new Dense1(h2 * w);
-    // The SIMD kernels need even column counts: w, 3w, 6 and 2.
-    this.kern = createHeapKernels(options.kernels === 'js' || w % 2 !== 0 ? 'js' : 'auto');
+    this.kern = createHeapKernels(options.kernels === 'js' ? 'js' : 'auto', options.precision ?? 'f64');
     this.ws = this.plan();
     this.regions = new HeapRegions(this.ws.end);
     this.store = new AdjointStore(this.kern, this.regions, 7 * w, h2 * w, this.ws.zeros, BLOCK);
@@ -162,7 +168,7 @@ export class Cnn implements Controller, AdjointScaling, ParamBinding {
     let top = HEAP_START;
     const take = (len: number): number => {
       const p = top;
-      top += len + (len & 1); // even: f64x2 pairs never straddle two buffers
+      top += len + (len & 1);
       return p;
     };
     const ws = {
@@ -189,25 +195,35 @@ export class Cnn implements Controller, AdjointScaling, ParamBinding {
     return theta;
   }
 
-  /** `sizes` consecutive arrays of rows × size numbers in the heap, freed with `owner`; returns their starts. */
-  private allocate(owner: { rows: number }, sizes: readonly number[]): number[] {
-    const len = sizes.reduce((a, s) => a + owner.rows * s, 0);
-    const p = this.regions.alloc(len);
-    this.kern.ensure(this.regions.top);
-    this.regions.track(owner, p, len);
-    const starts: number[] = [];
-    for (let at = p, k = 0; k < sizes.length; at += owner.rows * sizes[k]!, k++) starts.push(at);
-    return starts;
+  /** The number type of the products. */
+  get precision(): Precision {
+    return this.kern.precision;
+  }
+
+  /** The same architecture with products in `precision` (a heap of its own). */
+  withPrecision(precision: Precision): Cnn {
+    return new Cnn({ ...this.options, precision });
   }
 
   createActivations(rows: number): CnnActivations {
-    const owner = { rows };
-    const [x, h1, h2] = this.allocate(owner, [this.inputSize, this.h1Size * this.width, this.h2Size * this.width]) as [number, number, number];
-    return Object.assign(owner, { x, h1, h2 });
+    const sizes = [this.inputSize, this.h1Size * this.width, this.h2Size * this.width];
+    const len = sizes.reduce((a, s) => a + rows * s, 0);
+    const p = this.regions.alloc(len);
+    this.kern.ensure(this.regions.top);
+    return { rows, start: p, len, x: p, h1: p + rows * sizes[0]!, h2: p + rows * (sizes[0]! + sizes[1]!) };
   }
 
   createAdjoints(rows: number): CnnAdjoints {
     return this.store.create(rows);
+  }
+
+  /** Gives a set of activations or adjoints back to the heap; the set is unusable after. */
+  release(set: Activations | Adjoints): void {
+    if ('state' in set) return this.store.release(set as CnnAdjoints);
+    const A = set as CnnActivations;
+    if (A.start < 0) return;
+    this.regions.release(A.start, A.len);
+    A.start = -1;
   }
 
   forward(params: Float64Array, x: Float64Array, xOff: number, y: Float64Array, yOff: number, r0: number, n: number, acts: Activations): void {
@@ -345,11 +361,12 @@ export class Cnn implements Controller, AdjointScaling, ParamBinding {
 }
 
 /** Throws unless rows r0 … r0+n−1 exist (the heap holds other arrays past them). */
-function checkRows(a: { readonly rows: number }, r0: number, n: number): void {
+function checkRows(a: { readonly rows: number; readonly start?: number }, r0: number, n: number): void {
+  if (a.start !== undefined && a.start < 0) throw new Error('CNN: a set of activations used after release');
   if (!(r0 >= 0 && n >= 0 && r0 + n <= a.rows)) throw new Error(`CNN: rows ${r0} … ${r0 + n - 1} of a set of ${a.rows}`);
 }
 
 /** out[o + i] += src[so + i], i < len. */
-function addTo(out: Float64Array, o: number, src: Float64Array, so: number, len: number): void {
+function addTo(out: Float64Array, o: number, src: Heap, so: number, len: number): void {
   for (let i = 0; i < len; i++) out[o + i]! += src[so + i]!;
 }

@@ -63,6 +63,12 @@ export interface Controller {
    * sets share one pass over the activations (mode C carries two).
    */
   accumulateParamGrad(acts: Activations, adjs: readonly Adjoints[], r0: number, n: number, grads: readonly Float64Array[]): void;
+  /**
+   * Gives a set made by createActivations / createAdjoints back (controllers that keep sets in
+   * memory of their own; the set is unusable after). Without it a set lives as long as the
+   * controller.
+   */
+  release?(set: Activations | Adjoints): void;
 }
 
 /** Lays out named parameter shapes in one flat vector. */

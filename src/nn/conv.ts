@@ -1,6 +1,6 @@
 /**
  * A valid, channels-last convolution with kernel 3, stride 2 and tanh, as im2col + dense products
- * on a heap (heap-kernels.ts: every operand is a heap index).
+ * on a heap (../kernels/heap.ts: every operand is a heap index).
  *
  * Each input row holds L positions × C channels; output position t reads the 3·C numbers of
  * positions 2t … 2t+2, which are contiguous, so its "window" is one slice of the row. Both
@@ -14,9 +14,9 @@
  * into cols [n·T][3C] (im2col) and run one product. Backward: the window cotangents g·Wᵀ are one
  * product, added back onto the positions they came from (col2im). Weight gradient: colsᵀ·g, or
  * each row's own (rowGrads: its windows transposed times its cotangents). The SIMD kernels' weight
- * gradient needs 3 spare numbers after cols and 3 spare rows after dW (heap-kernels.ts).
+ * gradient needs 3 spare numbers after cols and 3 spare rows after dW (../kernels/heap.ts).
  */
-import type { HeapKernels } from './heap-kernels.js';
+import type { Heap, HeapKernels } from '../kernels/heap.js';
 
 /** Output positions of a valid convolution; < 1 when the kernel does not fit. */
 export function validOut(size: number, kernel: number, stride: number): number {
@@ -24,7 +24,7 @@ export function validOut(size: number, kernel: number, stride: number): number {
 }
 
 /** out[oo + j·rows + i] = w[wo + i·cols + j]: the [rows][cols] matrix at wo, transposed. */
-export function transpose(w: Float64Array, wo: number, rows: number, cols: number, out: Float64Array, oo: number): void {
+export function transpose(w: Float64Array, wo: number, rows: number, cols: number, out: Heap, oo: number): void {
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[oo + j * rows + i] = w[wo + i * cols + j]!;
 }
 
@@ -73,7 +73,7 @@ export class StridedConv3 {
    * colsT[r] = [the windows of row r transposed, [3C][T]; two rows of ones, [2][T]]: colsT[r][i][t] =
    * x[r][2t·C + i] for i < 3C, rows (3C + 2)·T apart (rowGrads' operand).
    */
-  im2colT(h: Float64Array, x: number, n: number, colsT: number): void {
+  im2colT(h: Heap, x: number, n: number, colsT: number): void {
     const { T, C, window: K, rowSize } = this;
     for (let r = 0, o = colsT; r < n; r++, o += (K + 2) * T) {
       for (let i = 0, s = x + r * rowSize; i < K; i++) for (let t = 0; t < T; t++) h[o + i * T + t] = h[s + 2 * t * C + i]!;

@@ -1,11 +1,11 @@
 /**
- * A Dense layer with one output (linear) on a heap (heap-kernels.ts: operands are heap indices),
+ * A Dense layer with one output (linear) on a heap (../kernels/heap.ts: operands are heap indices),
  * the quantum CNN's last layer: y[r] = b + Σ_i x[r][i]·W[i], W [nIn].
  *
- * The SIMD kernels take even column counts, so the forward product runs on two columns, [W | 0]
- * with bias [b, 0], and the weight gradient's row sum on two rows, [c; anything].
+ * The forward product runs on two columns, [W | 0] with bias [b, 0], and the weight gradient's
+ * row sum on two rows, [c; anything]: the SIMD kernels' paired rows and vector columns.
  */
-import type { HeapKernels } from './heap-kernels.js';
+import type { HeapKernels } from '../kernels/heap.js';
 
 export class Dense1 {
   constructor(readonly nIn: number) {}

@@ -17,6 +17,7 @@ const kernel: Kernel<{ controller: Controller }> = registerKernel<{ controller: 
     const acts = controller.createActivations(n);
     const y = new Float64Array(n * controller.outputSize);
     controller.forward(theta!.data, x!.data, 0, y, 0, 0, n, acts);
+    controller.release?.(acts);
     return { data: y, shape: [n, controller.outputSize] };
   },
   vjp: (g, [x, theta], _y, { controller }) => {
@@ -28,6 +29,8 @@ const kernel: Kernel<{ controller: Controller }> = registerKernel<{ controller: 
     controller.backward(theta!.data, g, 0, 0, n, acts, adj, xBar, 0);
     const thetaBar = new Float64Array(controller.paramCount);
     controller.accumulateParamGrad(acts, [adj], 0, n, [thetaBar]);
+    controller.release?.(acts);
+    controller.release?.(adj);
     return [xBar, thetaBar];
   },
 });

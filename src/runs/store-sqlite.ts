@@ -159,12 +159,16 @@ export class SqliteStore implements RunStore {
     this.db.transaction(() => {
       this.holdLease(id, owner, leaseSeconds);
       this.db.prepare('DELETE FROM epochs WHERE run_id = ? AND epoch > ?').run(id, snapshot.epoch);
+      // Append only the epochs not stored yet; the checkpoint itself holds no records (they are the
+      // epochs table's), so a checkpoint costs the same at epoch 1000 as at epoch 1.
+      const { last } = this.db.prepare('SELECT COALESCE(MAX(epoch), 0) AS last FROM epochs WHERE run_id = ?').get(id) as { last: number };
       for (const r of snapshot.records) {
+        if (r.epoch <= last) continue;
         insert.run(id, r.epoch, r.loss, r.trainLoss, r.testLoss, r.physicsLoss, r.physicsTrainLoss, r.physicsTestLoss, r.gradSize, r.cosSim, r.time);
       }
       this.db
         .prepare('INSERT OR REPLACE INTO checkpoints (run_id, epoch, snapshot, updated_at) VALUES (?, ?, ?, ?)')
-        .run(id, snapshot.epoch, JSON.stringify(snapshot), now());
+        .run(id, snapshot.epoch, JSON.stringify({ ...snapshot, records: [] }), now());
     }).immediate();
   }
 
@@ -186,9 +190,12 @@ export class SqliteStore implements RunStore {
     }).immediate();
   }
 
+  /** The latest checkpoint with its records (the stored epochs up to it), or null. */
   async checkpoint(id: number): Promise<TrainSnapshot | null> {
     const row = this.db.prepare('SELECT snapshot FROM checkpoints WHERE run_id = ?').get(id) as { snapshot: string } | undefined;
-    return row ? (JSON.parse(row.snapshot) as TrainSnapshot) : null;
+    if (!row) return null;
+    const snapshot = JSON.parse(row.snapshot) as TrainSnapshot;
+    return { ...snapshot, records: (await this.records(id)).filter((r) => r.epoch <= snapshot.epoch) };
   }
 
   async run(id: number): Promise<StoredRun> {

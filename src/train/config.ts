@@ -3,6 +3,7 @@
  * preset) and user overrides, every field validated with a message naming the flag.
  */
 import { parseMode, parseSchedule, type BaseMode, type Mode } from '../bptt/modes.js';
+import { parsePrecision, type Precision } from '../kernels/module.js';
 import { parseClipMode, type ClipMode } from '../optim/clip.js';
 import { parseOptimizer, type OptimizerName } from '../optim/optimizers.js';
 import { resolveSettings, type ProblemDefinition, type Settings } from '../physics/problem.js';
@@ -26,6 +27,8 @@ export interface TrainConfig {
   seed: number;
   /** Draw initial states from the seed, or use the published datasets (data/reference). */
   dataset: DatasetKind;
+  /** The number type of the controller's products: 'f64', or 'f32' (f32x4 SIMD; the physics stays f64). */
+  precision: Precision;
 }
 
 /** User overrides as parsed values or raw command-line text. */
@@ -76,6 +79,7 @@ export function resolveTrainConfig(problem: ProblemDefinition, o: TrainOverrides
     testSize: parsePositiveInt('test-size', o.testSize ?? d.testSize),
     seed,
     dataset,
+    precision: parsePrecision(o.precision ?? 'f64'),
   };
   if (config.trainSize % config.batch !== 0) {
     throw new Error(`--train-size (${config.trainSize}) must be a multiple of --batch (${config.batch}): batches are cut in a fixed order`);

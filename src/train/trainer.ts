@@ -10,6 +10,7 @@ import { Rng } from '../engine/random.js';
 import { allFinite } from '../engine/vector.js';
 import { clipUpdate } from '../optim/clip.js';
 import { createOptimizer, type Optimizer, type OptimizerState } from '../optim/optimizers.js';
+import { atPrecision } from '../nn/capabilities.js';
 import type { ProblemDefinition, ProblemInstance } from '../physics/problem.js';
 import { flowOf, type TrainConfig } from './config.js';
 import type { EpochRecord } from './record.js';
@@ -72,7 +73,10 @@ export class Trainer {
     snapshot?: TrainSnapshot,
   ) {
     if (config.problem !== definition.name) throw new Error(`the config is for problem "${config.problem}", not "${definition.name}"`);
-    this.problem = definition.create(config.settings);
+    const created = definition.create(config.settings);
+    // The controller's products in the run's precision (configs stored before it existed: f64).
+    const atRunPrecision = atPrecision(created.controller, config.precision ?? 'f64');
+    this.problem = atRunPrecision === created.controller ? created : { ...created, controller: atRunPrecision };
     data ??= generateDataset(this.problem, config);
     this.data = data;
     const { simulator, controller, loss, steps, rc } = this.problem;

@@ -1,4 +1,5 @@
 /** The dashboard page: the top bar's links and the routes. */
+import { prepareKernels } from '../../kernels/module.js';
 import { comparePage } from './pages/compare.js';
 import { homePage } from './pages/home.js';
 import { runPage } from './pages/run.js';
@@ -34,4 +35,6 @@ const routes: Route[] = [
   ],
 ];
 
-startRouter(document.getElementById('app')!, routes);
+// Browsers compile a module of this size only asynchronously on the main thread: compile the
+// WebAssembly kernels first, so the engine finds them ready (or the plain-JS kernels if it failed).
+void prepareKernels().finally(() => startRouter(document.getElementById('app')!, routes));

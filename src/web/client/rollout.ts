@@ -5,7 +5,7 @@
  * `sbptt animate` rasterises into a GIF) drawn through an image.
  */
 import { Unroll } from '../../bptt/unroll.js';
-import { simdDenseKernels } from '../../nn/dense-simd.js';
+import { simdDenseKernels } from '../../kernels/dense.js';
 import type { ProblemDefinition } from '../../physics/index.js';
 import { createScene, defaultEvery, frameSteps, sceneFor, type Rollout, type Scene } from '../../runs/animate/scenes.js';
 import { controllerFromJson } from '../../train/controller-file.js';

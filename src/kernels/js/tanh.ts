@@ -60,3 +60,11 @@ export function tanh(x: number): number {
 export function tanhInPlace(y: Float64Array, from: number, to: number): void {
   for (let i = from; i < to; i++) y[i] = tanh(y[i]!);
 }
+
+/** Below this |x| the SIMD kernel's rational form applies (its `tanhSmall`); others it leaves. */
+export const TANH_SMALL = 0.625;
+
+/** After the SIMD kernel left lanes outside its range: y[i] = tanh(y[i]) for those, from ≤ i < to. */
+export function finishTanh(y: Float64Array | Float32Array, from: number, to: number): void {
+  for (let k = from; k < to; k++) if (!(Math.abs(y[k]!) < TANH_SMALL)) y[k] = tanh(y[k]!);
+}

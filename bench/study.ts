@@ -1,0 +1,133 @@
+/**
+ * The study's cost: full epochs of each problem at the paper's settings (batch 8, 256 training
+ * and 256 test states, so 32 updates, the evaluation of both sets and a checkpoint into a run
+ * store), per mode and precision, and from them the wall time of the three published grids
+ * (spec: complexity × clipping × mode, 1000 epochs each) with the default number of workers.
+ *
+ * An epoch's parts: updates (the records' `time`), evaluation (the rest of runEpoch: two forward
+ * passes over 256 states) and the checkpoint (snapshot + store.saveProgress, append-only).
+ * The cost does not depend on the clipping, nor for repulsion (rc) and quantum (target) on the
+ * complexity, so those grids are timed at one complexity; cart-pole at every pole count.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Mode } from '../src/bptt/modes.js';
+import { PRECISIONS, type Precision } from '../src/kernels/module.js';
+import { BUILTIN_PROBLEMS, type SettingValue } from '../src/physics/index.js';
+import { builtinProblem } from '../src/runs/problems.js';
+import { PAPER_CLIPS, PAPER_MODES } from '../src/runs/sweep.js';
+import { RunStore } from '../src/runs/store.js';
+import { resolveTrainConfig } from '../src/train/config.js';
+import { Trainer } from '../src/train/trainer.js';
+
+const LETTER: Record<string, string> = { full: 'R', physics: 'M', combined: 'C', stop: 'S' };
+
+interface EpochTiming {
+  problem: string;
+  complexity: string;
+  mode: string;
+  precision: Precision;
+  /** Median seconds of the measured epochs: whole epoch and its parts. */
+  epochSeconds: number;
+  updateSeconds: number;
+  evalSeconds: number;
+  checkpointSeconds: number;
+}
+
+interface GridEstimate {
+  problem: string;
+  runs: number;
+  epochs: number;
+  workers: number;
+  /** Mean seconds per epoch over the grid's runs, per mode and precision. */
+  secondsPerEpoch: Record<string, Record<Precision, number>>;
+  /** Estimated wall time of the whole grid, hours. */
+  wallHours: Record<Precision, number>;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Times `epochs` epochs (after one warm-up) of one run config in a temporary store. */
+async function timeEpochs(problem: string, settings: Record<string, SettingValue>, mode: Mode, precision: Precision, epochs: number, store: RunStore): Promise<Omit<EpochTiming, 'problem' | 'complexity' | 'mode' | 'precision'>> {
+  const def = builtinProblem(problem);
+  const config = resolveTrainConfig(def, { mode, precision, settings, epochs: epochs + 1 });
+  const trainer = new Trainer(def, config);
+  const id = await store.createRun(config);
+  const parts = { epoch: [] as number[], update: [] as number[], evaluation: [] as number[], checkpoint: [] as number[] };
+  for (let e = 0; e <= epochs; e++) {
+    const t0 = performance.now();
+    const record = trainer.runEpoch();
+    const t1 = performance.now();
+    await store.saveProgress(id, trainer.snapshot());
+    const t2 = performance.now();
+    if (!record) throw new Error(`${problem} ${mode} ${precision} diverged in the bench`);
+    if (e === 0) continue;
+    parts.epoch.push((t2 - t0) / 1000);
+    parts.update.push(record.time);
+    parts.evaluation.push((t1 - t0) / 1000 - record.time);
+    parts.checkpoint.push((t2 - t1) / 1000);
+  }
+  return { epochSeconds: median(parts.epoch), updateSeconds: median(parts.update), evalSeconds: median(parts.evaluation), checkpointSeconds: median(parts.checkpoint) };
+}
+
+export async function runStudy(o: { quick: boolean; only: string | undefined; out: string }): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sbptt-bench-'));
+  const store = await RunStore.open(join(dir, 'bench.sqlite'));
+  const workers = availableParallelism();
+  const epochsPerCell = o.quick ? 1 : 2;
+  const timings: EpochTiming[] = [];
+  const grids: GridEstimate[] = [];
+  try {
+    for (const def of BUILTIN_PROBLEMS) {
+      if ((o.only && o.only !== def.name) || !def.complexity) continue;
+      const complexityOf = def.complexity;
+      // Cart-pole's cost grows with the pole count; the other grids' complexity leaves it unchanged.
+      const timed = def.name === 'cartpole' ? complexityOf.values : [complexityOf.values[0]!];
+      const secondsPerEpoch: GridEstimate['secondsPerEpoch'] = {};
+      for (const mode of PAPER_MODES) {
+        const letter = LETTER[mode] ?? mode;
+        const mean = {} as Record<Precision, number>;
+        for (const precision of PRECISIONS) mean[precision] = 0;
+        for (const value of timed) {
+          const settings = { [complexityOf.key]: value };
+          const complexity = `${complexityOf.key}=${String(value)}`;
+          // Precisions alternate cell by cell, so both see the same load.
+          for (const precision of PRECISIONS) {
+            const t = await timeEpochs(def.name, settings, mode, precision, epochsPerCell, store);
+            timings.push({ problem: def.name, complexity, mode: letter, precision, ...t });
+            mean[precision] += t.epochSeconds / timed.length;
+            process.stdout.write(
+              `${def.name.padEnd(10)} ${complexity.padEnd(9)} ${letter} ${precision}  epoch ${t.epochSeconds.toFixed(3)} s = updates ${t.updateSeconds.toFixed(3)}` +
+                ` + evaluation ${t.evalSeconds.toFixed(3)} + checkpoint ${t.checkpointSeconds.toFixed(4)}\n`,
+            );
+          }
+        }
+        secondsPerEpoch[letter] = mean;
+      }
+      const runsPerMode = complexityOf.values.length * PAPER_CLIPS.length;
+      const epochs = def.training.epochs;
+      const wallHours = {} as Record<Precision, number>;
+      for (const precision of PRECISIONS) {
+        const total = Object.values(secondsPerEpoch).reduce((a, s) => a + s[precision] * runsPerMode * epochs, 0);
+        wallHours[precision] = total / workers / 3600;
+      }
+      grids.push({ problem: def.name, runs: runsPerMode * PAPER_MODES.length, epochs, workers, secondsPerEpoch, wallHours });
+      process.stdout.write(
+        `${def.name}: ${runsPerMode * PAPER_MODES.length} runs × ${epochs} epochs, ${workers} workers: ` +
+          PRECISIONS.map((q) => `${q} ${wallHours[q].toFixed(2)} h`).join(', ') + '\n\n',
+      );
+    }
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const total = {} as Record<Precision, number>;
+  for (const precision of PRECISIONS) total[precision] = grids.reduce((a, g) => a + g.wallHours[precision], 0);
+  process.stdout.write(`all grids: ${PRECISIONS.map((q) => `${q} ${total[q].toFixed(2)} h`).join(', ')} (estimated, ${workers} workers)\n`);
+  const note =
+    'Estimated wall time = Σ over the grid of epochs × measured seconds per epoch ÷ workers; assumes the workers (one per core) ' +
+    'do not slow each other down, and that cost does not change during a run.';
+  writeFileSync(o.out, JSON.stringify({ note, machine: { cores: workers }, grids, totalWallHours: total, epochs: timings }, null, 2) + '\n');
+  process.stdout.write(`wrote ${o.out}\n`);
+}
