@@ -157,7 +157,7 @@ if (!given && !cluster) {
   process.stdout.write(
     `PostgreSQL per trained epoch (1 worker, a checkpoint every epoch): ${p.xact_commit!.toFixed(2)} transactions, ` +
       `${p.tup_inserted!.toFixed(2)} rows inserted, ${p.tup_updated!.toFixed(2)} updated, ${p.tup_deleted!.toFixed(2)} deleted, ` +
-      `final checkpoint of a run ${(p.checkpoint_bytes! * (EPOCHS / 1024)).toFixed(1)} KiB (rewritten at every checkpoint; it holds every record so far)\n`,
+      `final checkpoint of a run ${(p.checkpoint_bytes! * (EPOCHS / 1024)).toFixed(1)} KiB (rewritten at every checkpoint: parameters and optimizer state)\n`,
   );
   rows.push({ store: 'PostgreSQL per epoch', workers: 1, runs: RUNS, seconds: NaN, runsPerMinute: NaN, ...p } as Row);
   rows.push({ store: 'latency ms', workers: 1, runs: 0, seconds: NaN, runsPerMinute: NaN, ...latency } as Row);
