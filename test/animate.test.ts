@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GifReader } from 'omggif';
 import { Rng } from '../src/engine/random.js';
-import { PROBLEMS, resolveSettings, type ProblemDefinition } from '../src/physics/index.js';
+import { BUILTIN_PROBLEMS, cartpole, resolveSettings, type ProblemDefinition } from '../src/physics/index.js';
+import { builtinProblem } from '../src/runs/problems.js';
 import { executeRun } from '../src/runs/execute.js';
 import { RunStore } from '../src/runs/store.js';
 import { animateRun, createScene, defaultEvery, frameSteps, renderGif, rolloutController, type Rollout } from '../src/runs/animate/index.js';
@@ -24,7 +25,7 @@ const tmpStore = (): string => join(mkdtempSync(join(tmpdir(), 'sbptt-animate-')
 /** A run of `problem` in `store`: trained for one epoch (controller stored) unless `execute` is false. */
 function makeRun(store: RunStore, def: ProblemDefinition, execute = true): number {
   const id = store.createRun(resolveTrainConfig(def, { settings: TINY[def.name]!, epochs: 1, trainSize: 8, testSize: 8 }));
-  if (execute) assert.equal(executeRun(store, id).status, 'done');
+  if (execute) assert.equal(executeRun(store, id, def).status, 'done');
   return id;
 }
 
@@ -82,7 +83,7 @@ test('cart-pole scene geometry: θ = 0 points up, θ = π hangs down, θ = π/2 
     states: [Float64Array.from([0, 0, 0, 0, Math.PI, 0, Math.PI / 2, 0]), new Float64Array(8)],
     controls: [Float64Array.from([1])],
   };
-  const svg = createScene(rollout).frame(0);
+  const svg = createScene(rollout, cartpole.presentation.scene!).frame(0);
   const poles = ['#e45756', '#54a24b', '#b279a2'].map((c) => {
     const m = new RegExp(`<line x1="([\\d.-]+)" y1="([\\d.-]+)" x2="([\\d.-]+)" y2="([\\d.-]+)" stroke="${c}"`).exec(svg);
     assert.ok(m, `pole line ${c}`);
@@ -107,7 +108,7 @@ test('cart-pole frames are legible: the view follows the cart, poles are long st
     const xs = [-9.5, 0.2, 4, 12].slice(0, samples);
     const state = Float64Array.from(xs.flatMap((x) => [x, 0, 0, 0, Math.PI / 2, 0]));
     const rollout: Rollout = { problem: 'cartpole', settings: { poles: 2, duration: 1 }, steps: 1, samples, stateSize: 6, controlSize: 1, states: [state, state], controls: [Float64Array.from(xs.map((_, i) => (i % 2 ? 1 : 20)))] };
-    const scene = createScene(rollout);
+    const scene = createScene(rollout, cartpole.presentation.scene!);
     const svg = scene.frame(0);
     const panelWidth = scene.width / Math.min(2, samples);
     for (const color of ['#e45756', '#54a24b']) {
@@ -135,8 +136,9 @@ for (const [name, every, size, frames] of [
   test(`animate a trained ${name} run: frames, size, motion`, () => {
     const store = RunStore.open(tmpStore());
     try {
-      const id = makeRun(store, PROBLEMS[name]!);
-      const a = animateRun(store, id, { ...(every !== undefined && { every }), ...size });
+      const def = builtinProblem(name);
+      const id = makeRun(store, def);
+      const a = animateRun(store, id, def, { ...(every !== undefined && { every }), ...size });
       assert.equal(a.steps.length, frames);
       assert.equal(a.every, every ?? 1);
       const width = size?.width ?? 480;
@@ -153,21 +155,22 @@ for (const [name, every, size, frames] of [
 }
 
 test('a diverged controller (non-finite controls and states) still renders every problem', () => {
-  for (const def of Object.values(PROBLEMS)) {
+  for (const def of BUILTIN_PROBLEMS) {
     const settings = resolveSettings(def, TINY[def.name]!);
     const problem = def.create(settings);
     const params = new Float64Array(problem.controller.paramCount).fill(NaN);
-    const { rollout } = rolloutController(def.name, settings, problem, params, problem.sample(2, new Rng(1)), 2);
+    const { rollout } = rolloutController(problem, params, problem.sample(2, new Rng(1)), 2);
     assert.ok(!Number.isFinite(rollout.states[rollout.steps]![0]!), `${def.name}: the rollout is non-finite`);
-    const r = renderGif(rollout, { every: 100 });
+    const r = renderGif(rollout, def.presentation.scene!, { every: 100 });
     assert.equal(decodeGif(r.gif).frames.length, 2);
-    assert.match(createScene(rollout).frame(rollout.steps), /non-finite state|NaN/);
+    assert.match(createScene(rollout, def.presentation.scene!).frame(rollout.steps), /non-finite state|NaN/);
   }
 });
 
 test('pure scene files use no Node built-ins, resvg or gifenc', () => {
-  for (const f of ['svg', 'scenes', 'cartpole', 'repulsion', 'quantum']) {
-    const src = readFileSync(join('src/runs/animate', `${f}.ts`), 'utf8');
+  const files = ['src/physics/scene/svg.ts', 'src/physics/scene/generic.ts', 'src/runs/animate/scenes.ts', ...['cartpole', 'repulsion', 'quantum'].map((p) => `src/physics/${p}/scene.ts`)];
+  for (const f of files) {
+    const src = readFileSync(f, 'utf8');
     for (const m of src.matchAll(/from\s+'([^']+)'/g)) {
       assert.ok(m[1]!.startsWith('.'), `${f}.ts imports ${m[1]}`);
       assert.ok(!/raster|gif\.js|rollout|datasets|store/.test(m[1]!), `${f}.ts imports ${m[1]}`);
@@ -189,8 +192,8 @@ function sbptt(...args: string[]): Promise<{ code: number; out: string; err: str
 test('sbptt animate: writes the GIF and prints its path; clear one-line errors', async () => {
   const path = tmpStore();
   const store = RunStore.open(path);
-  const done = makeRun(store, PROBLEMS.cartpole!);
-  const queued = makeRun(store, PROBLEMS.cartpole!, false);
+  const done = makeRun(store, cartpole);
+  const queued = makeRun(store, cartpole, false);
   store.close();
   const gifPath = join(path, '..', 'out', 'anim.gif');
   const [ok, unknown, pending, badSize, tooMany, noStore] = await Promise.all([

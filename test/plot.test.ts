@@ -94,7 +94,7 @@ test('sweep figure: files, panels in complexity order, series per mode and clip,
     for (const text of ['poles = 1', 'poles = 2', '>R<', '>C<', '>NORM<', '>NONE<', 'mode', 'clipping', 'epoch']) assert.ok(svg.includes(text), text);
     assert.ok(!svg.includes('>S<'), 'the queued run (mode S, no records) is not plotted');
 
-    const { problem, runs } = loadSweep(store, 'fake');
+    const { problem, runs } = await loadSweep(store, 'fake');
     const spec = sweepFigureSpec(problem, runs) as unknown as { concat: { title: { text: string }; data: { values: CurvePoint[] } }[] };
     assert.deepEqual(spec.concat.map((p) => p.title.text), ['poles = 1', 'poles = 2']);
     for (const [k, poles] of [1, 2].entries()) {

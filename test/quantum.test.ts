@@ -289,7 +289,8 @@ test('settings: defaults, preset, reference dataset names and clear errors', () 
   );
   assert.equal(quantum.create(resolveSettings(quantum, { weighting: '3-1' })).referenceDataset, 'quantum-nx32-w3-1.json');
   assert.equal(quantum.create(resolveSettings(quantum, { nx: 16, width: 4 })).referenceDataset, null);
-  assert.deepEqual([quantum.complexity, quantum.reportsPhysicsLoss, quantum.training.mode], [{ key: 'target', values: [3, 4, 5] }, false, 'combined']);
+  assert.deepEqual([quantum.complexity?.key, quantum.complexity?.values, quantum.reportsPhysicsLoss, quantum.updateSizePanel, quantum.training.mode], ['target', [3, 4, 5], false, true, 'combined']);
+  assert.equal(quantum.complexity?.label?.(3), 'target 3 (paper: 2)');
   assert.throws(() => quantum.create(resolveSettings(quantum, { nx: 33 })), /--nx: got 33, expected an even number/);
   assert.throws(() => resolveSettings(quantum, { nx: 6 }), /--nx: got "6", expected an integer ≥ 8/);
   assert.throws(() => resolveSettings(quantum, { weighting: '2-1' }), /--weighting: got "2-1", expected one of 1-1, 3-1, 7-1, 15-1/);

@@ -19,7 +19,7 @@ test('store round trip: config, status, records, checkpoint, controller', () => 
   const store = RunStore.open(tmp());
   const id = store.createRun(config({ mode: 'C' }), 'sweep-a');
   assert.equal(store.run(id).status, 'queued');
-  const { status, trainer } = executeRun(store, id);
+  const { status, trainer } = executeRun(store, id, cartpole);
   assert.equal(status, 'done');
   const run = store.run(id);
   assert.equal(run.status, 'done');
@@ -58,7 +58,7 @@ test('two processes writing one store at once lose nothing', async () => {
 test('after kill -9 the same run resumes from its checkpoint and ends with the uninterrupted numbers', () => {
   const reference = RunStore.open(tmp());
   const refId = reference.createRun(config({ mode: 'C', optimizer: 'ADAM' }));
-  executeRun(reference, refId);
+  executeRun(reference, refId, cartpole);
   const path = tmp();
   const store = RunStore.open(path);
   const id = store.createRun(config({ mode: 'C', optimizer: 'ADAM' }));
@@ -67,11 +67,11 @@ test('after kill -9 the same run resumes from its checkpoint and ends with the u
   assert.equal(store.run(id).status, 'running');
   assert.equal(store.checkpoint(id)!.epoch, 3);
   let resumedFrom = -1;
-  assert.equal(executeRun(store, id, { onStart: (t) => (resumedFrom = t.epoch) }).status, 'done');
+  assert.equal(executeRun(store, id, cartpole, { onStart: (t) => (resumedFrom = t.epoch) }).status, 'done');
   assert.equal(resumedFrom, 3);
   assert.deepEqual(withoutTime(store.records(id)), withoutTime(reference.records(refId)));
   assert.deepEqual(store.controller(id)!.params, reference.controller(refId)!.params);
-  assert.equal(executeRun(store, id).status, 'done', 'a finished run is not redone');
+  assert.equal(executeRun(store, id, cartpole).status, 'done', 'a finished run is not redone');
   store.close();
   reference.close();
 });
@@ -79,13 +79,13 @@ test('after kill -9 the same run resumes from its checkpoint and ends with the u
 test('a diverging run is marked diverged with its reason; a broken one failed', () => {
   const store = RunStore.open(tmp());
   const bad = store.createRun(config({ optimizer: 'SGD', lr: 1e12, mode: 'R', settings: { zeroLastKernel: false } }));
-  assert.equal(executeRun(store, bad).status, 'diverged');
+  assert.equal(executeRun(store, bad, cartpole).status, 'diverged');
   assert.match(store.run(bad).reason!, /non-finite/);
   const broken = store.createRun({ ...config(), dataset: 'reference', settings: { ...config().settings, poles: 7 } });
-  assert.equal(executeRun(store, broken).status, 'failed');
+  assert.equal(executeRun(store, broken, cartpole).status, 'failed');
   assert.match(store.run(broken).reason!, /no published dataset/);
   const ok = store.createRun(config({ epochs: 1 }));
-  assert.equal(executeRun(store, ok).status, 'done');
+  assert.equal(executeRun(store, ok, cartpole).status, 'done');
   store.close();
 });
 

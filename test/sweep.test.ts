@@ -56,7 +56,7 @@ test('a sweep on two workers: every run finishes, a diverging run is marked and 
   // Each worker's run equals the same run executed alone in this thread.
   const alone = RunStore.open(tmp());
   const again = alone.createRun(check.run(ids[3]!).config);
-  executeRun(alone, again);
+  executeRun(alone, again, cartpole);
   assert.deepEqual(withoutTime(alone.records(again)), withoutTime(check.records(ids[3]!)));
   check.close();
   alone.close();
@@ -87,7 +87,7 @@ test('sweep CLI: killed with -9 and started again, it does not redo finished run
   const reference = RunStore.open(tmp());
   for (const r of store.runs()) {
     const id = reference.createRun(r.config);
-    executeRun(reference, id);
+    executeRun(reference, id, cartpole);
     assert.deepEqual(withoutTime(store.records(r.id)), withoutTime(reference.records(id)));
   }
   store.close();

@@ -11,7 +11,7 @@ const TINY: TrainOverrides = { epochs: 3, trainSize: 16, testSize: 16, batch: 8,
 
 function trainer(o: TrainOverrides = {}, snapshot?: TrainSnapshot): Trainer {
   const config = resolveTrainConfig(cartpole, { ...TINY, ...o, settings: { ...TINY.settings, ...o.settings } });
-  return new Trainer(config, generateDataset(cartpole.create(config.settings), config), snapshot);
+  return new Trainer(cartpole, config, generateDataset(cartpole.create(config.settings), config), snapshot);
 }
 
 const withoutTime = (rs: readonly EpochRecord[]): Omit<EpochRecord, 'time'>[] => rs.map(({ time: _t, ...r }) => r);
@@ -77,12 +77,12 @@ test('a saved controller loads back with the same parameters and outputs', () =>
   const t = trainer({ epochs: 1 });
   t.run();
   const json = JSON.parse(JSON.stringify(controllerToJson(t.config, t.problem, t.params)));
-  const { problem, params } = controllerFromJson(json);
+  const { problem, params } = controllerFromJson(json, cartpole);
   assert.deepEqual(params, t.params);
   assert.equal(problem.controller.paramCount, t.problem.controller.paramCount);
   json.params[0].shape = [1, 2];
-  assert.throws(() => controllerFromJson(json), /parameter "dense_0\/kernel" has shape \[1, 2\], expected \[4, 12\]/);
-  assert.throws(() => controllerFromJson({ format: 'x' }), /not a stable-bptt controller file/);
+  assert.throws(() => controllerFromJson(json, cartpole), /parameter "dense_0\/kernel" has shape \[1, 2\], expected \[4, 12\]/);
+  assert.throws(() => controllerFromJson({ format: 'x' }, cartpole), /not a stable-bptt controller file/);
 });
 
 test('the reference dataset preset loads the published draws', () => {

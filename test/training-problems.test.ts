@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { PROBLEMS } from '../src/physics/index.js';
+import { builtinProblem } from '../src/runs/problems.js';
 import { resolveTrainConfig, type TrainOverrides } from '../src/train/config.js';
 import { generateDataset, Trainer } from '../src/train/trainer.js';
 
@@ -12,10 +12,10 @@ const SHORT: Record<string, TrainOverrides> = {
 };
 
 for (const [name, overrides] of Object.entries(SHORT)) {
-  const def = PROBLEMS[name];
-  test(`a short ${name} run (mode C) lowers the test loss`, { skip: def ? false : `${name} is not registered` }, () => {
-    const config = resolveTrainConfig(def!, { mode: 'C', ...overrides });
-    const trainer = new Trainer(config, generateDataset(def!.create(config.settings), config));
+  const def = builtinProblem(name);
+  test(`a short ${name} run (mode C) lowers the test loss`, () => {
+    const config = resolveTrainConfig(def, { mode: 'C', ...overrides });
+    const trainer = new Trainer(def, config, generateDataset(def.create(config.settings), config));
     const before = trainer.evaluate().testLoss;
     assert.equal(trainer.run(), 'done');
     const after = trainer.records.at(-1)!.testLoss;
@@ -28,7 +28,7 @@ test('CLI errors for invalid problem settings are clear', () => {
     [['train', 'repulsion', '--evaders', '0'], /--evaders: got "0", expected an integer from 1/],
     [['train', 'repulsion', '--c-evade', 'lots'], /--c-evade: got "lots"/],
   ];
-  if (PROBLEMS.quantum) cases.push([['train', 'quantum', '--nx', '33'], /--nx/]);
+  cases.push([['train', 'quantum', '--nx', '33'], /--nx/]);
   for (const [args, msg] of cases) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--epochs', '1'], { encoding: 'utf8' });
     assert.equal(r.status, 2, args.join(' '));

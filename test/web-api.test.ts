@@ -25,6 +25,11 @@ function rejects(f: () => unknown, status: number, message: RegExp): void {
   assert.throws(f, (e: unknown) => e instanceof HttpError && e.status === status && message.test(e.message));
 }
 
+/** Rejects with an HttpError with this status whose message matches. */
+async function rejectsAsync(f: () => Promise<unknown>, status: number, message: RegExp): Promise<void> {
+  await assert.rejects(f, (e: unknown) => e instanceof HttpError && e.status === status && message.test(e.message));
+}
+
 function record(epoch: number, testLoss: number): EpochRecord {
   return { epoch, loss: testLoss, trainLoss: testLoss, testLoss, physicsLoss: 0, physicsTrainLoss: 0, physicsTestLoss: 0, gradSize: 1, cosSim: 0.5, time: 0.01 };
 }
@@ -42,7 +47,7 @@ function makeStore(): { path: string; trained: number; sweepRuns: number[] } {
   }
   sweepRuns.push(store.createRun(resolveTrainConfig(cartpole, { mode: 'S', epochs: 5, settings: { poles: 2 } }), 's1'));
   const trained = store.createRun(resolveTrainConfig(cartpole, { ...TINY, mode: 'C' }));
-  assert.equal(executeRun(store, trained).status, 'done');
+  assert.equal(executeRun(store, trained, cartpole).status, 'done');
   store.close();
   return { path, trained, sweepRuns };
 }
@@ -75,7 +80,8 @@ test('API parameters: run ids, n, status, problem, sweep names and unknown or re
   assert.equal(parseStatus('running'), 'running');
   rejects(() => parseStatus('sleeping'), 400, /status must be one of queued, running, done, diverged, failed/);
   assert.equal(parseProblem('quantum'), 'quantum');
-  for (const bad of ['pendulum', '__proto__', 'toString', 'constructor']) rejects(() => parseProblem(bad), 400, /problem must be one of cartpole, repulsion, quantum/);
+  assert.equal(parseProblem('pendulum'), 'pendulum', 'problems from modules have their own names');
+  for (const bad of ['Pendulum', '__proto__', '', 'a b', 'x'.repeat(41)]) rejects(() => parseProblem(bad), 400, /problem must be a problem name/);
   assert.equal(checkSweepName('cartpole-1a2b'), 'cartpole-1a2b');
   rejects(() => checkSweepName(''), 400, /sweep must be a name/);
   rejects(() => checkSweepName('x'.repeat(201)), 400, /sweep must be a name/);
@@ -86,60 +92,63 @@ test('API parameters: run ids, n, status, problem, sweep names and unknown or re
   rejects(() => checkQuery(new URLSearchParams('x=1'), []), 400, /this route takes none/);
 });
 
-test('API answers: sweeps with progress, runs, curves with NaN as null, controller, initial states; 404 and 400', () => {
+test('API answers: sweeps with progress, runs, curves with NaN as null, controller, initial states; 404 and 400', async () => {
   const { path, trained, sweepRuns } = makeStore();
   const store = RunStore.open(path);
-  const get = (p: string): unknown => {
+  const get = (p: string): Promise<unknown> => {
     const { segments, query } = parseTarget(p);
     assert.equal(segments[0], 'api');
     return answerApi(store, segments.slice(1), query);
   };
   try {
-    const sweeps = get('/api/sweeps') as SweepSummary[];
+    const sweeps = await get('/api/sweeps') as SweepSummary[];
     assert.deepEqual(sweeps, [
       { sweep: 's1', problem: 'cartpole', runs: 3, counts: { queued: 1, running: 0, done: 1, diverged: 1, failed: 0 }, epochsDone: 6, epochsTotal: 11 },
     ]);
-    assert.deepEqual((get('/api/sweeps/s1') as { runs: { id: number }[] }).runs.map((r) => r.id), sweepRuns);
-    const curves = get('/api/sweeps/s1/curves') as SweepCurves;
+    assert.deepEqual(((await get('/api/sweeps/s1')) as { runs: { id: number }[] }).runs.map((r) => r.id), sweepRuns);
+    const curves = (await get('/api/sweeps/s1/curves')) as SweepCurves;
     assert.deepEqual(curves.runs[0]!.curves, { epoch: [1, 2, 3], testLoss: [3, 2, null], gradSize: [1, 1, 1], time: [0.01, 0.01, 0.01] });
     assert.deepEqual(curves.runs[2]!.curves.epoch, []);
-    const list = get('/api/runs') as RunListEntry[];
+    assert.deepEqual(curves.problemInfo.complexity?.labels['2'], 'poles = 2');
+    const list = (await get('/api/runs')) as RunListEntry[];
     assert.deepEqual(list.map((r) => r.id), [...sweepRuns, trained]);
+    assert.deepEqual(list.map((r) => r.complexity), ['poles 2', 'poles 2', 'poles 2', 'poles 1']);
     // The last stored test loss: none yet, NaN (diverged) as null, else the number.
     assert.deepEqual(list.slice(0, 3).map((r) => r.lastTestLoss), [null, 0.5, null]);
     assert.equal(list[3]!.lastTestLoss, store.records(trained).at(-1)!.testLoss);
-    assert.deepEqual((get('/api/runs?status=done&problem=cartpole') as { id: number }[]).map((r) => r.id), [sweepRuns[1], trained]);
-    assert.deepEqual((get('/api/runs?sweep=s1&status=queued') as { id: number }[]).map((r) => r.id), [sweepRuns[2]]);
-    const detail = get(`/api/runs/${trained}`) as RunDetail;
+    assert.deepEqual(((await get('/api/runs?status=done&problem=cartpole')) as { id: number }[]).map((r) => r.id), [sweepRuns[1], trained]);
+    assert.deepEqual(((await get('/api/runs?sweep=s1&status=queued')) as { id: number }[]).map((r) => r.id), [sweepRuns[2]]);
+    const detail = (await get(`/api/runs/${trained}`)) as RunDetail;
+    assert.equal(detail.complexity, 'poles 1');
     assert.equal(detail.hasController, true);
     assert.equal(detail.epochsDone, 3);
-    assert.equal((get(`/api/runs/${sweepRuns[0]}`) as RunDetail).hasController, false);
-    assert.deepEqual(get(`/api/runs/${trained}/records`), store.records(trained));
-    assert.deepEqual(get(`/api/runs/${trained}/controller`), store.controller(trained));
-    const x0 = get(`/api/runs/${trained}/initial-states?n=3`) as InitialStates;
+    assert.equal(((await get(`/api/runs/${sweepRuns[0]}`)) as RunDetail).hasController, false);
+    assert.deepEqual(await get(`/api/runs/${trained}/records`), store.records(trained));
+    assert.deepEqual(await get(`/api/runs/${trained}/controller`), store.controller(trained));
+    const x0 = await get(`/api/runs/${trained}/initial-states?n=3`) as InitialStates;
     const config = store.run(trained).config;
     const expected = generateDataset(cartpole.create(config.settings), config).test;
     assert.deepEqual(x0, { run: trained, n: 3, stateSize: 4, data: Array.from(expected.subarray(0, 12)) });
-    assert.equal((get(`/api/runs/${trained}/initial-states`) as InitialStates).n, 4);
+    assert.equal(((await get(`/api/runs/${trained}/initial-states`)) as InitialStates).n, 4);
 
-    rejects(() => get('/api/runs/999'), 404, /^run 999 not found$/);
-    rejects(() => get('/api/runs/999/records'), 404, /run 999 not found/);
-    rejects(() => get(`/api/runs/${sweepRuns[0]}/controller`), 404, /has no trained controller yet \(status diverged\)/);
-    rejects(() => get('/api/sweeps/nope'), 404, /sweep "nope" not found/);
-    rejects(() => get('/api/sweeps/nope/curves'), 404, /sweep "nope" not found/);
-    rejects(() => get('/api/runs?sweep=nope'), 404, /sweep "nope" not found/);
+    await rejectsAsync(() => get('/api/runs/999'), 404, /^run 999 not found$/);
+    await rejectsAsync(() => get('/api/runs/999/records'), 404, /run 999 not found/);
+    await rejectsAsync(() => get(`/api/runs/${sweepRuns[0]}/controller`), 404, /has no trained controller yet \(status diverged\)/);
+    await rejectsAsync(() => get('/api/sweeps/nope'), 404, /sweep "nope" not found/);
+    await rejectsAsync(() => get('/api/sweeps/nope/curves'), 404, /sweep "nope" not found/);
+    await rejectsAsync(() => get('/api/runs?sweep=nope'), 404, /sweep "nope" not found/);
     for (const p of ['/api', '/api/', '/api/secrets', '/api/runs/1/params', '/api/sweeps/s1/figure', '/api/runs/1/records/2', '/api/runs/abc/nope']) {
-      rejects(() => get(p), 404, /no API route .*; routes: \/api\/sweeps/);
+      await rejectsAsync(() => get(p), 404, /no API route .*; routes: \/api\/sweeps/);
     }
-    rejects(() => get('/api/runs/abc'), 400, /run id must be a positive integer, got "abc"/);
-    rejects(() => get('/api/runs/0'), 400, /run id/);
-    rejects(() => get(`/api/runs/${trained}/initial-states?n=9`), 400, /n must be an integer from 1 to 8/);
-    rejects(() => get(`/api/runs/${trained}/initial-states?n=2&x=1`), 400, /unknown query parameter "x"/);
-    rejects(() => get(`/api/runs/${trained}?n=2`), 400, /this route takes none/);
-    rejects(() => get('/api/runs?status=sleeping'), 400, /status must be one of/);
-    rejects(() => get('/api/runs?problem=pendulum'), 400, /problem must be one of/);
-    rejects(() => get('/api/runs?limit=3'), 400, /unknown query parameter "limit"; accepted: sweep, status, problem/);
-    rejects(() => get('/api/sweeps?x=1'), 400, /this route takes none/);
+    await rejectsAsync(() => get('/api/runs/abc'), 400, /run id must be a positive integer, got "abc"/);
+    await rejectsAsync(() => get('/api/runs/0'), 400, /run id/);
+    await rejectsAsync(() => get(`/api/runs/${trained}/initial-states?n=9`), 400, /n must be an integer from 1 to 8/);
+    await rejectsAsync(() => get(`/api/runs/${trained}/initial-states?n=2&x=1`), 400, /unknown query parameter "x"/);
+    await rejectsAsync(() => get(`/api/runs/${trained}?n=2`), 400, /this route takes none/);
+    await rejectsAsync(() => get('/api/runs?status=sleeping'), 400, /status must be one of/);
+    await rejectsAsync(() => get('/api/runs?problem=Pendulum!'), 400, /problem must be a problem name/);
+    await rejectsAsync(() => get('/api/runs?limit=3'), 400, /unknown query parameter "limit"; accepted: sweep, status, problem/);
+    await rejectsAsync(() => get('/api/sweeps?x=1'), 400, /this route takes none/);
   } finally {
     store.close();
   }

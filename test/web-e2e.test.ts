@@ -96,7 +96,7 @@ test('dashboard end to end in Chromium', { skip, timeout: 120_000 }, async (t) =
       assert.match(info!, /4 samples × 40 steps simulated in \d+ ms \(WebAssembly SIMD kernels\) · rollout loss \d/);
       // The same numbers as the rollout Node computes for `sbptt animate`, to the last bit.
       const browserLoss = Number(await page.getAttribute('#rollout + span', 'data-loss'));
-      assert.equal(browserLoss, rolloutRun(store, trained, 4).loss);
+      assert.equal(browserLoss, rolloutRun(store, trained, cartpole, 4).loss);
       const blank = await page.$eval('#rollout-canvas', (c) => {
         const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
         let dark = 0;

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { parsePositiveInt } from '../train/config.js';
+import { problemOfRun } from '../runs/problems.js';
 import { RunStore } from '../runs/store.js';
 import { existingStorePath, STORE_FLAG, STORE_HELP } from './store-arg.js';
 
@@ -49,7 +50,8 @@ export function animateCommand(): Command {
       const store = RunStore.open(path);
       let animation;
       try {
-        animation = animateRun(store, id, { samples, ...(every !== undefined && { every }), ...size });
+        const def = await problemOfRun(store.run(id), { allowChanged: true, warn: (line) => process.stderr.write(line + '\n') });
+        animation = animateRun(store, id, def, { samples, ...(every !== undefined && { every }), ...size });
       } finally {
         store.close();
       }

@@ -104,7 +104,7 @@ export function demoCommand(): Command {
       const done = RunStore.open(storePath);
       try {
         const files = await plotSweep(done, plan.name, figures);
-        const { problem, runs: figureRuns } = loadSweep(done, plan.name);
+        const { problem, runs: figureRuns } = await loadSweep(done, plan.name);
         const stored = done.runs({ sweep: plan.name });
         const combined = stored.filter((r) => r.config.mode === 'combined' && r.status === 'done').at(-1);
         say(`3. The figure ${files.png} (and ${files.svg}): test loss on a log scale against the epoch, one panel`);
@@ -117,7 +117,7 @@ export function demoCommand(): Command {
         for (const line of verdict(problem, figureRuns)) say(`   ${line}`);
         if (combined) {
           const gif = join(figures, `run-${combined.id}.gif`);
-          writeFileSync(gif, animateRun(done, combined.id).gif);
+          writeFileSync(gif, animateRun(done, combined.id, cartpole).gif);
           say(`\n   Animation of run ${combined.id} (C, ${combined.config.settings.poles} poles, 4 test states): ${gif}`);
         }
         const next: [string, string][] = [[`npx sbptt runs --sweep ${plan.name}${storeFlag}`, "the demo's runs"]];

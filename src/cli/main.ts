@@ -2,6 +2,8 @@
 /** The `sbptt` command line. User mistakes print one clear line and exit 2, never a stack trace. */
 import { Command, CommanderError } from 'commander';
 import { animateCommand } from './animate.js';
+import { checkCommand } from './check.js';
+import { problemCommands } from './problem-args.js';
 import { demoCommand } from './demo.js';
 import { plotCommand } from './plot.js';
 import { exportCommand, runsCommand } from './runs.js';
@@ -16,27 +18,29 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-const program = new Command('sbptt')
-  .description('stable-bptt: train controllers through differentiable physics with stabilised backpropagation through time')
-  .version('0.1.0')
-  .showHelpAfterError('(add --help for usage)')
-  .enablePositionalOptions()
-  .exitOverride();
-program.addCommand(trainCommand());
-program.addCommand(toyCommand());
-program.addCommand(demoCommand());
-program.addCommand(sweepCommand());
-program.addCommand(runsCommand());
-program.addCommand(exportCommand());
-program.addCommand(plotCommand());
-program.addCommand(animateCommand());
-program.addCommand(serveCommand());
-for (const c of program.commands) {
-  c.exitOverride();
-  for (const s of c.commands) s.exitOverride();
-}
-
 try {
+  // A problem module named after train/sweep/check is loaded first: its settings become flags.
+  const problems = await problemCommands(process.argv.slice(2));
+  const program = new Command('sbptt')
+    .description('stable-bptt: train controllers through differentiable physics with stabilised backpropagation through time')
+    .version('0.1.0')
+    .showHelpAfterError('(add --help for usage)')
+    .enablePositionalOptions()
+    .exitOverride();
+  program.addCommand(trainCommand(problems));
+  program.addCommand(checkCommand(problems));
+  program.addCommand(toyCommand());
+  program.addCommand(demoCommand());
+  program.addCommand(sweepCommand(problems));
+  program.addCommand(runsCommand());
+  program.addCommand(exportCommand());
+  program.addCommand(plotCommand());
+  program.addCommand(animateCommand());
+  program.addCommand(serveCommand());
+  for (const c of program.commands) {
+    c.exitOverride();
+    for (const s of c.commands) s.exitOverride();
+  }
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {

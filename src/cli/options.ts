@@ -16,13 +16,26 @@ function settingOption(s: SettingSpec): Option {
   return new Option(`--${s.flag} <${what}>`, `${s.help} (default ${String(s.default)})`);
 }
 
+/** Adds the problem's setting flags. */
+export function addSettingOptions(cmd: Command, def: ProblemDefinition): Command {
+  for (const s of def.settings) cmd.addOption(settingOption(s));
+  return cmd;
+}
+
+/** The setting flags given, by setting key (validated later by resolveSettings). */
+export function settingsFromOptions(def: ProblemDefinition, opts: Record<string, unknown>): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  for (const s of def.settings) if (opts[camel(s.flag)] !== undefined) settings[s.key] = opts[camel(s.flag)];
+  return settings;
+}
+
 /**
  * Adds the problem's setting flags and the training flags. A sweep varies mode, clipping and seed
  * itself, so `single` (one run) adds those three as flags too.
  */
 export function addProblemOptions(cmd: Command, def: ProblemDefinition, single: boolean): Command {
   const t = def.training;
-  for (const s of def.settings) cmd.addOption(settingOption(s));
+  addSettingOptions(cmd, def);
   if (single) {
     cmd
       .option('--mode <mode>', `gradient-flow mode: ${MODE_HELP} (default ${PAPER_LETTER[parseMode(t.mode)]})`)
@@ -44,8 +57,7 @@ export function addProblemOptions(cmd: Command, def: ProblemDefinition, single: 
 
 /** The parsed flags as training overrides (validated later by resolveTrainConfig). */
 export function overridesFromOptions(def: ProblemDefinition, opts: Record<string, unknown>): TrainOverrides {
-  const settings: Record<string, unknown> = {};
-  for (const s of def.settings) if (opts[camel(s.flag)] !== undefined) settings[s.key] = opts[camel(s.flag)];
+  const settings = settingsFromOptions(def, opts);
   const keys = ['mode', 'schedule', 'optimizer', 'lr', 'clip', 'clipValue', 'epochs', 'batch', 'trainSize', 'testSize', 'seed', 'dataset'] as const;
   const overrides: TrainOverrides = { settings };
   for (const k of keys) if (opts[k] !== undefined) overrides[k] = opts[k];

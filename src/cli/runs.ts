@@ -2,8 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { PAPER_LETTER } from '../bptt/modes.js';
-import { getProblem } from '../physics/index.js';
+import type { ProblemDefinition, SettingValue } from '../physics/index.js';
 import { complexityLabel, complexityOf } from '../runs/figures/data.js';
+import { problemOfRun } from '../runs/problems.js';
 import { STATUSES, type RunStore, type StoredRun, type StoredStatus } from '../runs/store.js';
 import { recordColumns, recordsToCsv, type EpochRecord } from '../train/record.js';
 import { duration, exp, NOT_COMPUTED, table } from './format.js';
@@ -20,10 +21,35 @@ export function modeOf(r: StoredRun): string {
   return r.config.schedule ?? PAPER_LETTER[r.config.mode];
 }
 
+/**
+ * The problem of each run (a module's loaded once per source); null where it cannot be loaded
+ * (a module that is gone): listings still show the run, without what only the problem knows.
+ */
+export async function problemsOf(runs: readonly StoredRun[]): Promise<Map<number, ProblemDefinition | null>> {
+  const bySource = new Map<string, Promise<ProblemDefinition | null>>();
+  const out = new Map<number, ProblemDefinition | null>();
+  for (const r of runs) {
+    const key = JSON.stringify(r.problemSource) + r.problem;
+    if (!bySource.has(key)) bySource.set(key, problemOfRun(r, { allowChanged: true }).catch(() => null));
+    out.set(r.id, await bySource.get(key)!);
+  }
+  return out;
+}
+
+/** The run's value of its problem's complexity setting, or — when the problem has none or is not at hand. */
+function complexityValue(r: StoredRun, p: ProblemDefinition | null): string {
+  return p?.complexity ? String(complexityOf(p, { ...r, records: [] })) : NOT_COMPUTED;
+}
+
+function complexityRaw(r: StoredRun, p: ProblemDefinition | null): SettingValue | null {
+  return p?.complexity ? complexityOf(p, { ...r, records: [] }) : null;
+}
+
 /** "poles 2", "rc 0.1", "target 3 (paper: 2)": the problem's complexity setting of a run. */
-export function complexityText(r: StoredRun): string {
-  const p = getProblem(r.problem);
-  return `${p.complexity.key} ${complexityLabel(p, complexityOf(p, { ...r, records: [] }))}`;
+export function complexityText(r: StoredRun, p: ProblemDefinition | null): string {
+  if (!p?.complexity) return NOT_COMPUTED;
+  const label = complexityLabel(p, complexityOf(p, { ...r, records: [] }));
+  return p.complexity.label ? label : `${p.complexity.key} ${label}`;
 }
 
 export function runsCommand(): Command {
@@ -35,9 +61,8 @@ export function runsCommand(): Command {
     .option('--sweep <name>', 'only runs of this sweep')
     .option('--sweeps', 'list the sweeps instead of the runs')
     .option('--json', 'print JSON')
-    .action((o: { store?: string; problem?: string; status?: string; sweep?: string; sweeps?: boolean; json?: boolean }) => {
+    .action(async (o: { store?: string; problem?: string; status?: string; sweep?: string; sweeps?: boolean; json?: boolean }) => {
       const status = parseStatus(o.status);
-      if (o.problem !== undefined) getProblem(o.problem);
       const store = openExistingStore(o.store);
       try {
         if (o.sweeps) {
@@ -54,7 +79,8 @@ export function runsCommand(): Command {
           const t = r.epochsDone > 0 ? store.records(r.id).at(-1)!.testLoss : null;
           return exp(t === null || Number.isFinite(t) ? t : null);
         };
-        const rows = runs.map((r) => [String(r.id), r.problem, complexityText(r), modeOf(r), r.config.clip, r.status, `${r.epochsDone}/${r.config.epochs}`, last(r), r.epochsDone > 0 ? duration(r.trainSeconds) : NOT_COMPUTED, r.sweep ?? NOT_COMPUTED]);
+        const problems = await problemsOf(runs);
+        const rows = runs.map((r) => [String(r.id), r.problem, complexityText(r, problems.get(r.id)!), modeOf(r), r.config.clip, r.status, `${r.epochsDone}/${r.config.epochs}`, last(r), r.epochsDone > 0 ? duration(r.trainSeconds) : NOT_COMPUTED, r.sweep ?? NOT_COMPUTED]);
         process.stdout.write(table(['id', 'problem', 'complexity', 'mode', 'clip', 'status', 'epochs', 'last test loss', 'time', 'sweep'], rows) + '\n');
       } finally {
         store.close();
@@ -74,15 +100,19 @@ function exportRecords(store: RunStore, target: string): { runs: StoredRun[]; re
 }
 
 /** Long format: one row per run and epoch, the run's identifying fields first (pandas-ready). */
-export function exportCsv(runs: readonly StoredRun[], records: ReadonlyMap<number, readonly EpochRecord[]>): string {
-  const physics = runs.some((r) => getProblem(r.problem).reportsPhysicsLoss);
+export function exportCsv(
+  runs: readonly StoredRun[],
+  records: ReadonlyMap<number, readonly EpochRecord[]>,
+  problems: ReadonlyMap<number, ProblemDefinition | null>,
+): string {
+  // A problem not at hand: keep every column rather than lose the physics-only losses.
+  const physics = runs.some((r) => problems.get(r.id)?.reportsPhysicsLoss ?? true);
   const columns = recordColumns(physics);
   const lines: string[] = [];
   for (const r of runs) {
     const csv = recordsToCsv(records.get(r.id)!, columns).trimEnd().split('\n');
     if (lines.length === 0) lines.push(`run,problem,complexity,mode,clip,seed,${csv[0]}`);
-    const p = getProblem(r.problem);
-    const id = `${r.id},${r.problem},${String(complexityOf(p, { ...r, records: [] }))},${modeOf(r)},${r.config.clip},${r.seed}`;
+    const id = `${r.id},${r.problem},${complexityValue(r, problems.get(r.id)!)},${modeOf(r)},${r.config.clip},${r.seed}`;
     for (const line of csv.slice(1)) lines.push(`${id},${line}`);
   }
   return lines.join('\n') + '\n';
@@ -95,16 +125,17 @@ export function exportCommand(): Command {
     .option('--format <format>', 'csv or json', 'csv')
     .option('--out <file>', 'write to a file instead of standard output')
     .option(STORE_FLAG, STORE_HELP)
-    .action((target: string, o: { format: string; out?: string; store?: string }) => {
+    .action(async (target: string, o: { format: string; out?: string; store?: string }) => {
       if (o.format !== 'csv' && o.format !== 'json') throw new Error(`--format: got "${o.format}", expected csv or json`);
       const store = openExistingStore(o.store);
       let text: string;
       try {
         const { runs, records } = exportRecords(store, target);
+        const problems = await problemsOf(runs);
         text =
           o.format === 'json'
-            ? JSON.stringify(runs.map((r) => ({ ...r, complexity: complexityOf(getProblem(r.problem), { ...r, records: [] }), modeLetter: modeOf(r), records: records.get(r.id) })), null, 1) + '\n'
-            : exportCsv(runs, records);
+            ? JSON.stringify(runs.map((r) => ({ ...r, complexity: complexityRaw(r, problems.get(r.id)!), modeLetter: modeOf(r), records: records.get(r.id) })), null, 1) + '\n'
+            : exportCsv(runs, records, problems);
       } finally {
         store.close();
       }

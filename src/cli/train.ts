@@ -7,17 +7,17 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { PAPER_LETTER } from '../bptt/modes.js';
-import { PROBLEMS, type ProblemDefinition } from '../physics/index.js';
 import { executeRun } from '../runs/execute.js';
+import { builtinProblem, loadProblemModule, type LoadedProblem } from '../runs/problems.js';
 import { writeRunFolder } from '../runs/output.js';
 import { defaultStorePath, RunStore } from '../runs/store.js';
 import { resolveTrainConfig, type TrainConfig, type TrainOverrides } from '../train/config.js';
 import { duration, Eta, exp, NOT_COMPUTED } from './format.js';
 import { addProblemOptions, overridesFromOptions } from './options.js';
+import { problemListing, type ProblemCommand } from './problem-args.js';
 
-const problemNames = (): string => Object.keys(PROBLEMS).join(', ');
-
-export function trainCommand(): Command {
+export function trainCommand(problems: readonly ProblemCommand[]): Command {
+  const problemNames = problems.map((p) => p.command).join(', ');
   const train = new Command('train')
     .description('train a controller on one problem (`sbptt train <problem> --help`), or rerun a run from its config.json')
     .option('--config <file>', "rerun a run from its folder's config.json (same config and seed: the same records)")
@@ -30,43 +30,49 @@ export function trainCommand(): Command {
     // Flags without a problem reach the action, which says what is missing.
     .allowUnknownOption(true)
     .allowExcessArguments(true)
-    .action((opts: Record<string, unknown>, cmd: Command) => {
+    .action(async (opts: Record<string, unknown>, cmd: Command) => {
       if (opts.config === undefined) {
         const given = cmd.args.length ? ` (got ${cmd.args.join(' ')})` : '';
-        throw new Error(`train: name a problem first, e.g. \`sbptt train cartpole --mode C\`${given}; problems: ${problemNames()}; or rerun a run with --config <run folder>/config.json`);
+        throw new Error(`train: name a problem first, e.g. \`sbptt train cartpole --mode C\`${given}; problems: ${problemNames} or a module path; or rerun a run with --config <run folder>/config.json`);
       }
       if (cmd.args.length) throw new Error(`train --config: takes only --out, --force, --store and --quiet; got ${cmd.args.join(' ')}`);
-      const { def, overrides } = readConfigFile(String(opts.config));
-      runTrain(def, overrides, opts);
+      const { problem, overrides } = await readConfigFile(String(opts.config));
+      runTrain(problem, overrides, opts);
     });
-  for (const def of Object.values(PROBLEMS)) {
-    const sub = new Command(def.name).description(def.title);
-    addProblemOptions(sub, def, true)
+  for (const p of problems) {
+    const sub = new Command(p.command).description(p.definition.title);
+    addProblemOptions(sub, p.definition, true)
       .option('--out <dir>', 'output folder (default runs/<problem>-<mode>-<time>)')
       .option('--force', 'write into --out even if it already holds files')
       .option('--quiet', 'no per-epoch progress lines')
-      .action((opts: Record<string, unknown>) => runTrain(def, overridesFromOptions(def, opts), opts));
+      .action((opts: Record<string, unknown>) => runTrain(p, overridesFromOptions(p.definition, opts), opts));
     train.addCommand(sub);
   }
-  const listing = Object.values(PROBLEMS)
-    .map((d) => `  ${d.name} — ${d.title}\n` + d.settings.map((s) => `      --${s.flag.padEnd(18)} ${s.help} (default ${String(s.default)})`).join('\n'))
-    .join('\n');
-  train.addHelpText('after', `\nProblems and their flags (plus the training flags shown by \`sbptt train <problem> --help\`):\n${listing}\n`);
+  train.addHelpText('after', problemListing(problems));
   return train;
 }
 
-/** A run folder's config.json as the problem and the overrides that rebuild exactly that config. */
-function readConfigFile(path: string): { def: ProblemDefinition; overrides: TrainOverrides } {
-  let config: TrainConfig;
+/**
+ * A run folder's config.json as the problem and the overrides that rebuild exactly that config.
+ * A problem from a module is found again through the module path written beside the config.
+ */
+async function readConfigFile(path: string): Promise<{ problem: LoadedProblem; overrides: TrainOverrides }> {
+  let config: TrainConfig & { problemModule?: string };
   try {
-    config = JSON.parse(readFileSync(path, 'utf8')) as TrainConfig;
+    config = JSON.parse(readFileSync(path, 'utf8')) as TrainConfig & { problemModule?: string };
   } catch (e) {
     throw new Error(`--config: cannot read ${path}: ${(e as Error).message.split('\n')[0]}`);
   }
-  const def = typeof config?.problem === 'string' ? PROBLEMS[config.problem] : undefined;
-  if (!def) throw new Error(`--config: ${path} names no known problem (got ${JSON.stringify(config?.problem)}; expected one of ${problemNames()})`);
-  const { problem: _problem, ...overrides } = config;
-  return { def, overrides };
+  if (typeof config?.problem !== 'string') throw new Error(`--config: ${path} names no problem (got ${JSON.stringify(config?.problem)})`);
+  const { problem: name, problemModule, ...overrides } = config;
+  let problem: LoadedProblem;
+  try {
+    problem = problemModule ? await loadProblemModule(problemModule) : { definition: builtinProblem(name), source: { kind: 'builtin', name } };
+  } catch (e) {
+    throw new Error(`--config: ${path}: ${(e as Error).message}`);
+  }
+  if (problem.definition.name !== name) throw new Error(`--config: ${path} is a run of "${name}", but ${problemModule} defines "${problem.definition.name}"`);
+  return { problem, overrides };
 }
 
 /** Refuses to write a run into a folder that already holds files, unless --force. */
@@ -84,7 +90,7 @@ function checkOut(out: string, force: boolean): void {
   }
 }
 
-function runTrain(def: ProblemDefinition, overrides: TrainOverrides, opts: Record<string, unknown>): void {
+function runTrain({ definition: def, source }: LoadedProblem, overrides: TrainOverrides, opts: Record<string, unknown>): void {
   const config = resolveTrainConfig(def, overrides);
   const problem = def.create(config.settings);
   const mode = config.schedule ?? PAPER_LETTER[config.mode];
@@ -92,12 +98,12 @@ function runTrain(def: ProblemDefinition, overrides: TrainOverrides, opts: Recor
   const out = String(opts.out ?? `runs/${def.name}-${mode}-${stamp}`);
   checkOut(out, Boolean(opts.force));
   const store = RunStore.open(defaultStorePath(opts.store as string | undefined));
-  const id = store.createRun(config);
+  const id = store.createRun(config, null, 'queued', source);
   const eta = new Eta();
   const quiet = Boolean(opts.quiet);
   // Only mode C computes both fields whose cosine the record holds; the others record 0.
   const cosine = config.mode === 'combined' && config.schedule === null;
-  const { status, trainer } = executeRun(store, id, {
+  const { status, trainer } = executeRun(store, id, def, {
     onStart: (t) => {
       if (!quiet) {
         const initial = t.evaluate().testLoss;
@@ -117,7 +123,7 @@ function runTrain(def: ProblemDefinition, overrides: TrainOverrides, opts: Recor
   const stored = store.run(id);
   store.close();
   if (status === 'failed' || !trainer) throw new Error(`run ${id} failed: ${stored.reason ?? 'unknown reason'}`);
-  const files = writeRunFolder(out, trainer);
+  const files = writeRunFolder(out, trainer, source);
   if (status === 'diverged') {
     process.stderr.write(`run ${id} diverged: ${trainer.reason}; the records up to then are in ${out}\n`);
     process.exitCode = 3;

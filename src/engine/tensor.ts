@@ -8,11 +8,14 @@
  * `parents`, which is what makes `stopGradient` a one-liner (a tensor with none).
  */
 
+import type { Kernel } from './kernel.js';
+
 export type Shape = readonly number[];
 
-/** How a traced tensor was made: its inputs and the VJP mapping its cotangent to theirs. */
+/** How a traced tensor was made: its kernel and attributes (so it can be re-planned), its inputs and the VJP mapping its cotangent to theirs. */
 export interface GraphNode {
-  readonly kernel: string;
+  readonly kernel: Kernel<any>;
+  readonly attrs: unknown;
   readonly parents: readonly Tensor[];
   /** Cotangent of the output → cotangent per parent (null where a parent gets none). */
   readonly vjp: (outBar: Float64Array) => readonly (Float64Array | null)[];
@@ -82,8 +85,12 @@ export function stopGradient(x: Tensor): Tensor {
   return new Tensor(x.data, x.shape);
 }
 
-/** Topological order (inputs before outputs) of the traced graph that produced `root`. */
-function topoOrder(root: Tensor): Tensor[] {
+/**
+ * Topological order (inputs before outputs) of the traced graph that produced `root`.
+ * `backward` sweeps it in reverse; `record` replays the same order so that cotangents are
+ * accumulated in the same sequence (bit-identical sums).
+ */
+export function topoOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>();
   // Iterative DFS: unrolls of thousands of steps would overflow the call stack.

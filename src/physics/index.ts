@@ -1,18 +1,18 @@
-/** The problems by name. */
+/** Problems: the public way to define one (defineProblem), the checks, and the three built-in problems. */
 import { cartpole } from './cartpole/index.js';
 import { repulsion } from './repulsion/index.js';
 import { quantum } from './quantum/index.js';
 import type { ProblemDefinition } from './problem.js';
 
 export * from './problem.js';
+export * from './presentation.js';
 export * from './simulator.js';
 export * from './kernel.js';
+export * from './define.js';
+export { checkProblem, vjpErrors, type CheckOptions, type CheckPart } from './check.js';
+export { genericScene, sceneFor } from './scene/generic.js';
+export { RecordedLoss, RecordedSimulator } from './recorded.js';
 export { cartpole, repulsion, quantum };
 
-export const PROBLEMS: Readonly<Record<string, ProblemDefinition>> = { cartpole, repulsion, quantum };
-
-export function getProblem(name: string): ProblemDefinition {
-  const p = PROBLEMS[name];
-  if (!p) throw new Error(`unknown problem "${name}"; accepted: ${Object.keys(PROBLEMS).join(', ')}`);
-  return p;
-}
+/** The problems that ship with stable-bptt; the CLI accepts their names as well as module paths. */
+export const BUILTIN_PROBLEMS: readonly ProblemDefinition[] = [cartpole, repulsion, quantum];

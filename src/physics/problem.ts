@@ -6,7 +6,10 @@
  */
 import type { Rng } from '../engine/random.js';
 import type { Controller } from '../nn/controller.js';
+import type { Presentation } from './presentation.js';
 import type { Loss, Simulator } from './simulator.js';
+
+export type { Presentation } from './presentation.js';
 
 export type SettingValue = number | string | boolean;
 export type Settings = Readonly<Record<string, SettingValue>>;
@@ -24,8 +27,22 @@ export interface SettingSpec {
   readonly choices?: readonly string[];
 }
 
+/** How a problem's step and loss get their gradients: hand-written (fused) or by the engine's autodiff. */
+export type Gradients = 'fused' | 'automatic';
+
+export interface CreateOptions {
+  /** 'auto' (default): the fused path where the problem has one, else automatic. */
+  readonly gradients?: Gradients | 'auto';
+}
+
 export interface ProblemInstance {
+  /** The definition this instance was made from. */
+  readonly definition: ProblemDefinition;
+  /** The resolved settings it was made with. */
+  readonly settings: Settings;
   readonly simulator: Simulator;
+  /** Which path `simulator` and `loss` are. */
+  readonly gradients: Gradients;
   readonly loss: Loss;
   /** Nt, the number of unrolled steps. */
   readonly steps: number;
@@ -36,6 +53,10 @@ export interface ProblemInstance {
   sample(n: number, rng: Rng): Float64Array;
   /** File name of the published dataset with these settings (in data/reference), or null. */
   readonly referenceDataset: string | null;
+  /** Simulated time per step (for animations). */
+  readonly dt: number;
+  /** What the definition's build() returned (tensor-code forms included, for `check`). */
+  readonly physics: import('./define.js').PhysicsSpec;
 }
 
 /** The paper's training settings for a problem (validated by the training layer). */
@@ -51,16 +72,35 @@ export interface TrainingDefaults {
   readonly mode: string;
 }
 
+/** Marks objects made by defineProblem (a registered symbol, so two copies of the package agree). */
+export const PROBLEM_BRAND: unique symbol = Symbol.for('stable-bptt/problem') as never;
+
+export interface Complexity {
+  readonly key: string;
+  readonly values: readonly SettingValue[];
+  /** How a value is labelled in figures and tables (default: the value). */
+  readonly label?: (value: SettingValue) => string;
+}
+
+/** A problem as `defineProblem` returns it; pass it to Trainer, sweeps, check, the CLI. */
 export interface ProblemDefinition {
+  readonly [PROBLEM_BRAND]: true;
   readonly name: string;
   readonly title: string;
   readonly settings: readonly SettingSpec[];
-  /** The setting the paper's grid varies (poles, rc, target). */
-  readonly complexity: { readonly key: string; readonly values: readonly SettingValue[] };
+  /** The setting a sweep varies (poles, rc, target), or null when sweeps vary only mode and clipping. */
+  readonly complexity: Complexity | null;
   /** Whether records carry the physics-only loss columns (the loss has a regularisation part). */
   readonly reportsPhysicsLoss: boolean;
+  /** Whether figures add a panel of the update size per mode. */
+  readonly updateSizePanel: boolean;
   readonly training: TrainingDefaults;
-  create(settings: Settings): ProblemInstance;
+  readonly presentation: Presentation;
+  create(settings: Settings, options?: CreateOptions): ProblemInstance;
+}
+
+export function isProblemDefinition(x: unknown): x is ProblemDefinition {
+  return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[PROBLEM_BRAND] === true;
 }
 
 function describe(spec: SettingSpec): string {
@@ -108,16 +148,3 @@ export function resolveSettings(problem: ProblemDefinition, given: Readonly<Reco
   }
   return out;
 }
-
-/** The MLP settings shared by the MLP-controlled problems (2×100 tanh in the paper). */
-export const MLP_SETTINGS: readonly SettingSpec[] = [
-  { key: 'width', flag: 'width', kind: 'int', default: 100, min: 1, help: 'hidden layer width of the MLP controller' },
-  { key: 'depth', flag: 'depth', kind: 'int', default: 2, min: 1, max: 8, help: 'number of tanh hidden layers' },
-  {
-    key: 'zeroLastKernel',
-    flag: 'zero-last-kernel',
-    kind: 'boolean',
-    default: true,
-    help: "zero-initialise the last layer's kernel (the published runs' quirk); false = Glorot-uniform",
-  },
-];

@@ -3,7 +3,7 @@
  * from the last checkpoint (parameters, optimizer state, records) and ends with the numbers an
  * uninterrupted run would have. Divergence and errors are recorded, not thrown.
  */
-import { getProblem } from '../physics/index.js';
+import type { ProblemDefinition } from '../physics/problem.js';
 import { controllerToJson } from '../train/controller-file.js';
 import { Trainer, type EpochProgress } from '../train/trainer.js';
 import { datasetFor } from './datasets.js';
@@ -17,14 +17,14 @@ export interface ExecuteOptions {
   onStart?: (trainer: Trainer) => void;
 }
 
-export function executeRun(store: RunStore, id: number, opts: ExecuteOptions = {}): { status: StoredStatus; trainer: Trainer | null } {
+export function executeRun(store: RunStore, id: number, definition: ProblemDefinition, opts: ExecuteOptions = {}): { status: StoredStatus; trainer: Trainer | null } {
   const run = store.run(id);
   if (run.status === 'done' || run.status === 'diverged' || run.status === 'failed') return { status: run.status, trainer: null };
   const every = Math.max(1, Math.floor(opts.checkpointEvery ?? 1));
   let trainer: Trainer | null = null;
   try {
-    const problem = getProblem(run.config.problem).create(run.config.settings);
-    trainer = new Trainer(run.config, datasetFor(problem, run.config), store.checkpoint(id) ?? undefined);
+    const problem = definition.create(run.config.settings);
+    trainer = new Trainer(definition, run.config, datasetFor(problem, run.config), store.checkpoint(id) ?? undefined);
     store.markRunning(id);
     opts.onStart?.(trainer);
     const t = trainer;

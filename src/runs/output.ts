@@ -1,11 +1,11 @@
 /** Writes a finished (or diverged) run to a folder: config, records (CSV + JSON), controller. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getProblem } from '../physics/index.js';
 import type { TrainConfig } from '../train/config.js';
 import { controllerToJson } from '../train/controller-file.js';
 import { recordColumns, recordsToCsv } from '../train/record.js';
 import type { Trainer } from '../train/trainer.js';
+import type { ProblemSource } from './problems.js';
 
 export interface RunFiles {
   config: string;
@@ -14,17 +14,19 @@ export interface RunFiles {
   controller: string;
 }
 
-export function writeRunFolder(dir: string, trainer: Trainer): RunFiles {
+/** config.json holds the config and, for a problem from a module, its path (`train --config` finds it again). */
+export function writeRunFolder(dir: string, trainer: Trainer, source?: ProblemSource): RunFiles {
   mkdirSync(dir, { recursive: true });
   const config: TrainConfig = trainer.config;
-  const columns = recordColumns(getProblem(config.problem).reportsPhysicsLoss);
+  const columns = recordColumns(trainer.definition.reportsPhysicsLoss);
   const files: RunFiles = {
     config: join(dir, 'config.json'),
     csv: join(dir, 'records.csv'),
     json: join(dir, 'records.json'),
     controller: join(dir, 'controller.json'),
   };
-  writeFileSync(files.config, JSON.stringify(config, null, 2) + '\n');
+  const problemModule = source?.kind === 'module' ? { problemModule: source.path } : {};
+  writeFileSync(files.config, JSON.stringify({ ...config, ...problemModule }, null, 2) + '\n');
   writeFileSync(files.csv, recordsToCsv(trainer.records, columns));
   const summary = { status: trainer.status, reason: trainer.reason, columns, records: trainer.records };
   writeFileSync(files.json, JSON.stringify(summary, null, 2) + '\n');

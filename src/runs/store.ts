@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../train/config.js';
+import type { ProblemSource } from './problems.js';
 import type { ControllerFile } from '../train/controller-file.js';
 import type { EpochRecord } from '../train/record.js';
 import type { TrainSnapshot } from '../train/trainer.js';
@@ -33,6 +34,8 @@ export interface StoredRun {
   trainSeconds: number;
   epochsDone: number;
   codeVersion: string;
+  /** Where the problem comes from: a built-in, or a module file with the hash of its contents then. */
+  problemSource: ProblemSource;
 }
 
 export interface RunFilter {
@@ -54,7 +57,8 @@ CREATE TABLE IF NOT EXISTS runs (
   started_at TEXT,
   finished_at TEXT,
   code_version TEXT NOT NULL,
-  controller TEXT
+  controller TEXT,
+  problem_source TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_sweep ON runs (sweep);
 CREATE TABLE IF NOT EXISTS epochs (
@@ -115,12 +119,13 @@ interface RunRow {
   started_at: string | null;
   finished_at: string | null;
   code_version: string;
+  problem_source: string | null;
   epochs_done: number;
   train_seconds: number | null;
 }
 
 const RUN_COLUMNS = `r.id, r.sweep, r.problem, r.config, r.seed, r.status, r.reason, r.created_at, r.started_at,
-  r.finished_at, r.code_version, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS epochs_done,
+  r.finished_at, r.code_version, r.problem_source, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS epochs_done,
   (SELECT SUM(time) FROM epochs e WHERE e.run_id = r.id) AS train_seconds`;
 
 const now = (): string => new Date().toISOString();
@@ -139,6 +144,9 @@ export class RunStore {
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
+    // Stores made before problems could come from modules lack the column: their runs are built-ins.
+    const columns = this.db.prepare('PRAGMA table_info(runs)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'problem_source')) this.db.exec('ALTER TABLE runs ADD COLUMN problem_source TEXT');
   }
 
   static open(path: string): RunStore {
@@ -149,10 +157,15 @@ export class RunStore {
     this.db.close();
   }
 
-  createRun(config: TrainConfig, sweep: string | null = null, status: StoredStatus = 'queued'): number {
+  createRun(
+    config: TrainConfig,
+    sweep: string | null = null,
+    status: StoredStatus = 'queued',
+    source: ProblemSource = { kind: 'builtin', name: config.problem },
+  ): number {
     const r = this.db
-      .prepare('INSERT INTO runs (sweep, problem, config, seed, status, created_at, code_version) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(sweep, config.problem, JSON.stringify(config), config.seed, status, now(), this.version);
+      .prepare('INSERT INTO runs (sweep, problem, config, seed, status, created_at, code_version, problem_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(sweep, config.problem, JSON.stringify(config), config.seed, status, now(), this.version, JSON.stringify(source));
     return Number(r.lastInsertRowid);
   }
 
@@ -250,5 +263,6 @@ function fromRow(r: RunRow): StoredRun {
     trainSeconds: r.train_seconds ?? 0,
     epochsDone: r.epochs_done,
     codeVersion: r.code_version,
+    problemSource: r.problem_source ? (JSON.parse(r.problem_source) as ProblemSource) : { kind: 'builtin', name: r.problem },
   };
 }

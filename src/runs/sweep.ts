@@ -9,13 +9,15 @@ import { parseMode, type Mode } from '../bptt/modes.js';
 import { parseClipMode, type ClipMode } from '../optim/clip.js';
 import { parseSetting, type ProblemDefinition, type SettingValue } from '../physics/index.js';
 import { parsePositiveInt, resolveTrainConfig, type TrainConfig, type TrainOverrides } from '../train/config.js';
+import type { ProblemSource } from './problems.js';
 import type { RunStore } from './store.js';
 
 export const PAPER_MODES: readonly Mode[] = ['full', 'physics', 'combined', 'stop'];
 export const PAPER_CLIPS: readonly ClipMode[] = ['VALUE', 'NORM', 'NONE'];
 
 export interface SweepAxes {
-  complexity: readonly SettingValue[];
+  /** Values of the problem's complexity setting; [null] when it declares none. */
+  complexity: readonly (SettingValue | null)[];
   clips: readonly ClipMode[];
   modes: readonly Mode[];
   /** Seeds 0 … seeds−1 (repeats). */
@@ -36,8 +38,10 @@ export function parseAxes(
   def: ProblemDefinition,
   o: { complexity?: string; clip?: string; modes?: string; seeds?: string | number },
 ): SweepAxes {
-  const spec = def.settings.find((s) => s.key === def.complexity.key)!;
-  const complexity = o.complexity === undefined ? def.complexity.values : list(o.complexity).map((v) => parseSetting(spec, v));
+  const axis = def.complexity;
+  if (!axis && o.complexity !== undefined) throw new Error(`--complexity: problem ${def.name} declares no complexity setting to vary`);
+  const spec = axis ? def.settings.find((s) => s.key === axis.key)! : null;
+  const complexity = !axis || !spec ? [null] : o.complexity === undefined ? axis.values : list(o.complexity).map((v) => parseSetting(spec, v));
   const clips = o.clip === undefined ? PAPER_CLIPS : list(o.clip).map((c) => wrap('clip', () => parseClipMode(c)));
   const modes = o.modes === undefined ? PAPER_MODES : list(o.modes).map((m) => wrap('modes', () => parseMode(m)));
   const seeds = o.seeds === undefined ? 1 : parsePositiveInt('seeds', o.seeds);
@@ -62,7 +66,7 @@ export function planSweep(def: ProblemDefinition, base: TrainOverrides, axes: Sw
     for (const clip of axes.clips)
       for (const mode of axes.modes)
         for (let seed = 0; seed < axes.seeds; seed++) {
-          const settings = { ...base.settings, [def.complexity.key]: value };
+          const settings = value === null || !def.complexity ? { ...base.settings } : { ...base.settings, [def.complexity.key]: value };
           configs.push(resolveTrainConfig(def, { ...base, settings, clip, mode, seed, schedule: null }));
         }
   const digest = createHash('sha256').update(JSON.stringify(configs)).digest('hex').slice(0, 8);
@@ -73,11 +77,20 @@ export function planSweep(def: ProblemDefinition, base: TrainOverrides, axes: Sw
  * The run ids of the sweep's configs, creating (queued) those the store does not have yet.
  * Failed runs (an error, not a divergence) are queued again: they resume from their checkpoint.
  */
-export function ensureSweep(store: RunStore, plan: SweepPlan): number[] {
-  const existing = new Map(store.runs({ sweep: plan.name }).map((r) => [JSON.stringify(r.config), r]));
+export function ensureSweep(store: RunStore, plan: SweepPlan, source: ProblemSource = { kind: 'builtin', name: plan.problem }): number[] {
+  const runs = store.runs({ sweep: plan.name });
+  for (const r of runs) {
+    const was = r.problemSource;
+    if (was.kind !== source.kind || (was.kind === 'module' && source.kind === 'module' && (was.path !== source.path || was.sha256 !== source.sha256))) {
+      const then = was.kind === 'module' ? `${was.path} (sha256 ${was.sha256.slice(0, 12)}…)` : `the built-in ${r.problem}`;
+      const now = source.kind === 'module' ? `${source.path} (sha256 ${source.sha256.slice(0, 12)}…)` : `the built-in ${plan.problem}`;
+      throw new Error(`sweep ${plan.name} was made with ${then}, not ${now}: the problem has changed since; give --name to start a new sweep`);
+    }
+  }
+  const existing = new Map(runs.map((r) => [JSON.stringify(r.config), r]));
   return plan.configs.map((c) => {
     const run = existing.get(JSON.stringify(c));
-    if (!run) return store.createRun(c, plan.name);
+    if (!run) return store.createRun(c, plan.name, 'queued', source);
     if (run.status === 'failed') store.requeue(run.id);
     return run.id;
   });

@@ -5,7 +5,7 @@
  * `settings` rebuild the architecture; `params` are the named Keras-layout arrays.
  */
 import { paramsFromNamedArrays, paramsToNamedArrays, type NamedArray } from '../nn/serialize.js';
-import { getProblem, resolveSettings, type ProblemInstance, type Settings } from '../physics/index.js';
+import { resolveSettings, type ProblemDefinition, type ProblemInstance, type Settings } from '../physics/problem.js';
 import type { TrainConfig } from './config.js';
 
 export const CONTROLLER_FORMAT = 'stable-bptt/controller';
@@ -31,12 +31,13 @@ export function controllerToJson(config: TrainConfig, problem: ProblemInstance, 
   };
 }
 
-export function controllerFromJson(json: unknown): { file: ControllerFile; problem: ProblemInstance; params: Float64Array } {
+/** Rebuilds a saved controller of `def` (the file's problem must be that one). */
+export function controllerFromJson(json: unknown, def: ProblemDefinition): { file: ControllerFile; problem: ProblemInstance; params: Float64Array } {
   const f = json as Partial<ControllerFile> | null;
   if (!f || f.format !== CONTROLLER_FORMAT) throw new Error(`not a stable-bptt controller file (format must be "${CONTROLLER_FORMAT}")`);
   if (f.version !== 1) throw new Error(`controller file version ${String(f.version)} is not supported (supported: 1)`);
   if (!Array.isArray(f.params)) throw new Error('controller file has no "params" list');
-  const def = getProblem(String(f.problem));
+  if (f.problem !== def.name) throw new Error(`the controller file is for problem "${String(f.problem)}", not "${def.name}"`);
   const settings = resolveSettings(def, f.settings ?? {});
   const problem = def.create(settings);
   const params = paramsFromNamedArrays(problem.controller.layout, f.params);

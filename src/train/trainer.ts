@@ -10,7 +10,7 @@ import { Rng } from '../engine/random.js';
 import { allFinite } from '../engine/vector.js';
 import { clipUpdate } from '../optim/clip.js';
 import { createOptimizer, type Optimizer, type OptimizerState } from '../optim/optimizers.js';
-import { getProblem, type ProblemInstance } from '../physics/index.js';
+import type { ProblemDefinition, ProblemInstance } from '../physics/problem.js';
 import { flowOf, type TrainConfig } from './config.js';
 import type { EpochRecord } from './record.js';
 
@@ -59,12 +59,22 @@ export class Trainer {
   private readonly evalTrain: Unroll;
   private readonly evalTest: Unroll;
 
+  readonly data: Dataset;
+
+  /**
+   * A run of `definition` as `config` says (from resolveTrainConfig of the same definition), on
+   * `data` (default: drawn from the seed), continuing from `snapshot` when given.
+   */
   constructor(
+    readonly definition: ProblemDefinition,
     readonly config: TrainConfig,
-    readonly data: Dataset,
+    data?: Dataset,
     snapshot?: TrainSnapshot,
   ) {
-    this.problem = getProblem(config.problem).create(config.settings);
+    if (config.problem !== definition.name) throw new Error(`the config is for problem "${config.problem}", not "${definition.name}"`);
+    this.problem = definition.create(config.settings);
+    data ??= generateDataset(this.problem, config);
+    this.data = data;
     const { simulator, controller, loss, steps, rc } = this.problem;
     const S = simulator.stateSize;
     for (const [name, set, n] of [['train', data.train, config.trainSize], ['test', data.test, config.testSize]] as const) {

@@ -21,10 +21,38 @@ export interface SweepSummary {
   epochsTotal: number;
 }
 
+/** GET /api/runs/:id/problem, and with a sweep's detail: what the page needs of a problem. */
+export interface ProblemInfo {
+  name: string;
+  title: string;
+  /** Built-in problems are bundled with the page (rollouts run in the browser); others are drawn by the server. */
+  builtin: boolean;
+  /** The sweep axis, with each value's label (figure panel titles). */
+  complexity: { key: string; values: (number | string | boolean)[]; labels: Record<string, string> } | null;
+  reportsPhysicsLoss: boolean;
+  updateSizePanel: boolean;
+  hasScene: boolean;
+}
+
+/** GET /api/runs/:id/frames?n=&width=: the rollout of the run's controller as SVG frames. */
+export interface RolloutFrames {
+  run: number;
+  samples: number;
+  width: number;
+  height: number;
+  /** Nt. */
+  totalSteps: number;
+  /** The step of each frame. */
+  steps: number[];
+  frames: string[];
+  loss: number;
+}
+
 /** GET /api/sweeps/:sweep. */
 export interface SweepDetail {
   sweep: string;
   problem: string;
+  problemInfo: ProblemInfo;
   runs: StoredRun[];
 }
 
@@ -41,16 +69,22 @@ export interface CurveColumns {
 export interface SweepCurves {
   sweep: string;
   problem: string;
+  problemInfo: ProblemInfo;
   runs: (StoredRun & { curves: CurveColumns })[];
 }
 
 /** GET /api/runs: a run with its last stored test loss (null: no epoch yet, or not finite). */
-export interface RunListEntry extends StoredRun {
+/** A stored run as the API shows it: with its complexity as its problem labels it ("poles 2"; — for none). */
+export interface RunView extends StoredRun {
+  complexity: string;
+}
+
+export interface RunListEntry extends RunView {
   lastTestLoss: number | null;
 }
 
 /** GET /api/runs/:id. */
-export interface RunDetail extends StoredRun {
+export interface RunDetail extends RunView {
   /** Whether a trained controller is stored (GET /api/runs/:id/controller answers). */
   hasController: boolean;
 }

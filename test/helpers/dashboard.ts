@@ -43,7 +43,7 @@ export function makeStore(path: string): { trained: number } {
     }
   }
   const trained = store.createRun(resolveTrainConfig(cartpole, { mode: 'C', epochs: 4, trainSize: 16, testSize: 8, settings: { poles: 2, steps: 40, duration: 2, width: 16 } }));
-  assert.equal(executeRun(store, trained).status, 'done');
+  assert.equal(executeRun(store, trained, cartpole).status, 'done');
   store.close();
   return { trained };
 }

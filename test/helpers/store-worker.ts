@@ -24,7 +24,7 @@ if (cmd === 'write') {
     store.finish(id, 'done', null, null);
   }
 } else if (cmd === 'train') {
-  executeRun(store, Number(a), {
+  executeRun(store, Number(a), cartpole, {
     onEpoch: ({ epoch }) => {
       if (epoch === Number(b)) process.kill(process.pid, 'SIGKILL');
     },

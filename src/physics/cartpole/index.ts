@@ -1,13 +1,13 @@
 /** Multi-pole cart-pole swing-up (docs/problems.md): settings, data, controller and preset. */
 import type { Rng } from '../../engine/random.js';
-import { Mlp } from '../../nn/mlp.js';
-import { MLP_SETTINGS, type ProblemDefinition, type ProblemInstance, type Settings } from '../problem.js';
+import { defineProblem } from '../define.js';
 import { CartpoleFinalLoss } from './loss.js';
-import { CartpoleSimulator, type CartpoleConstants } from './step.js';
+import { CARTPOLE_CONSTANTS, CartpoleSimulator, type CartpoleConstants } from './step.js';
+import { cartpoleScene } from './scene.js';
+import { cartpoleFinalLossTerm, cartpoleTensorStep } from './tensor.js';
 
-export { CartpoleSimulator, CartpoleFinalLoss };
+export { CARTPOLE_CONSTANTS, CartpoleSimulator, CartpoleFinalLoss, cartpoleScene, cartpoleTensorStep, cartpoleFinalLossTerm };
 
-export const CARTPOLE_CONSTANTS: Omit<CartpoleConstants, 'dt'> = { g: 9.8, m: 0.1, M: 1.1, l: 0.5 };
 
 /**
  * Initial states [n][1+NP][2]: every entry uniform in [−1, 1], then every pole angle replaced
@@ -21,36 +21,32 @@ export function sampleCartpole(poles: number, n: number, rng: Rng): Float64Array
   return x;
 }
 
-export const cartpole: ProblemDefinition = {
+export const cartpole = defineProblem({
   name: 'cartpole',
   title: 'multi-pole cart-pole swing-up',
   settings: [
     { key: 'poles', flag: 'poles', kind: 'int', default: 2, min: 1, max: 16, help: 'number of poles on the cart (paper: 1–4)' },
     { key: 'steps', flag: 'steps', kind: 'int', default: 100, min: 1, help: 'unrolled steps Nt' },
     { key: 'duration', flag: 'duration', kind: 'number', default: 1, min: 1e-6, help: 'simulated time T (dt = T/Nt)' },
-    ...MLP_SETTINGS,
   ],
+  controller: { kind: 'mlp', hidden: [100, 100], zeroLastKernel: true },
   complexity: { key: 'poles', values: [1, 2, 3, 4] },
-  reportsPhysicsLoss: false,
-  training: { epochs: 1000, lr: 1e-3, batch: 8, trainSize: 256, testSize: 256, optimizer: 'ADAM', clip: 'NONE', clipValue: 1, mode: 'combined' },
-  create(s: Settings): ProblemInstance {
+  training: { epochs: 1000 },
+  presentation: { scene: cartpoleScene },
+  build(s) {
     const poles = s.poles as number;
     const steps = s.steps as number;
-    const simulator = new CartpoleSimulator(poles, { ...CARTPOLE_CONSTANTS, dt: (s.duration as number) / steps });
-    const controller = new Mlp({
-      inputSize: simulator.stateSize,
-      hidden: Array.from({ length: s.depth as number }, () => s.width as number),
-      outputSize: 1,
-      zeroLastKernel: s.zeroLastKernel as boolean,
-    });
+    const k: CartpoleConstants = { ...CARTPOLE_CONSTANTS, dt: (s.duration as number) / steps };
     return {
-      simulator,
-      loss: new CartpoleFinalLoss(poles),
+      stateSize: 2 * (1 + poles),
+      controlSize: 1,
       steps,
-      controller,
-      rc: 0,
+      dt: k.dt,
       sample: (n, rng) => sampleCartpole(poles, n, rng),
+      step: cartpoleTensorStep(poles, k),
+      fusedStep: new CartpoleSimulator(poles, k),
+      loss: { kind: 'final', term: cartpoleFinalLossTerm(poles), fused: new CartpoleFinalLoss(poles) },
       referenceDataset: poles <= 4 ? `cartpole-poles${poles}.json` : null,
     };
   },
-};
+});

@@ -16,6 +16,9 @@ export interface CartpoleConstants {
   dt: number;
 }
 
+/** The published constants (dt = T/Nt comes from the settings). */
+export const CARTPOLE_CONSTANTS: Omit<CartpoleConstants, 'dt'> = { g: 9.8, m: 0.1, M: 1.1, l: 0.5 };
+
 export class CartpoleSimulator implements Simulator {
   readonly stateSize: number;
   readonly controlSize = 1;

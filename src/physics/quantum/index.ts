@@ -1,12 +1,13 @@
 /** Quantum control: state transfer in a 1-D box (docs/problems.md): settings, data, controller and preset. */
 import type { Rng } from '../../engine/random.js';
 import { Cnn } from '../../nn/cnn.js';
-import type { ProblemDefinition, ProblemInstance, Settings } from '../problem.js';
+import { defineProblem } from '../define.js';
+import { quantumScene } from './scene.js';
 import { eigenstate } from './eigen.js';
 import { QuantumLoss } from './loss.js';
 import { QuantumSimulator } from './step.js';
 
-export { QuantumSimulator, QuantumLoss };
+export { QuantumSimulator, QuantumLoss, quantumScene };
 export { eigenstate, eigenstateState, overlap } from './eigen.js';
 export { solveTridiagonal, solveTridiagonalVjp } from './tridiagonal.js';
 
@@ -49,7 +50,7 @@ export function sampleQuantum(nx: number, weighting: string, n: number, rng: Rng
   return out;
 }
 
-export const quantum: ProblemDefinition = {
+export const quantum = defineProblem({
   name: 'quantum',
   title: 'quantum state transfer in a 1-D box',
   settings: [
@@ -61,10 +62,13 @@ export const quantum: ProblemDefinition = {
     { key: 'loss', flag: 'loss', kind: 'choice', default: 'continuous', choices: ['continuous', 'final'], help: 'infidelity summed over every step, or of the last step only' },
     { key: 'width', flag: 'width', kind: 'int', default: 60, min: 1, help: 'filters of both CNN convolutions' },
   ],
-  complexity: { key: 'target', values: [3, 4, 5] },
-  reportsPhysicsLoss: false,
-  training: { epochs: 1000, lr: 1e-3, batch: 8, trainSize: 256, testSize: 256, optimizer: 'ADAM', clip: 'NONE', clipValue: 1, mode: 'combined' },
-  create(s: Settings): ProblemInstance {
+  // The paper counts eigenstates from 0: our target n is its n − 1.
+  complexity: { key: 'target', values: [3, 4, 5], label: (v) => `target ${String(v)} (paper: ${Number(v) - 1})` },
+  controller: ({ stateSize, settings }) => new Cnn({ gridPoints: stateSize / 2, width: settings.width as number }),
+  updateSizePanel: true,
+  training: { epochs: 1000 },
+  presentation: { scene: quantumScene },
+  build(s) {
     const nx = s.nx as number;
     const target = s.target as number;
     const weighting = s.weighting as string;
@@ -79,15 +83,16 @@ export const quantum: ProblemDefinition = {
     if (target > nx) throw new Error(`--target: got ${target}, expected an integer from 1 to Nx = ${nx}`);
     parseWeighting(weighting);
     const simulator = new QuantumSimulator(nx, s.dt as number);
-    const controller = new Cnn({ gridPoints: nx, width: s.width as number });
+    const kind = s.loss as 'continuous' | 'final';
     return {
-      simulator,
-      loss: new QuantumLoss(nx, target, s.loss as 'continuous' | 'final'),
+      stateSize: simulator.stateSize,
+      controlSize: simulator.controlSize,
       steps,
-      controller,
-      rc: 0,
+      dt: s.dt as number,
       sample: (n, rng) => sampleQuantum(nx, weighting, n, rng),
+      fusedStep: simulator,
+      loss: { kind, fused: new QuantumLoss(nx, target, kind) },
       referenceDataset: nx === 32 ? `quantum-nx32-w${weighting}.json` : null,
     };
   },
-};
+});

@@ -1,14 +1,17 @@
 /** Guidance by repulsion (docs/problems.md): settings, data, controller and preset. */
 import type { Rng } from '../../engine/random.js';
-import { Mlp } from '../../nn/mlp.js';
-import { MLP_SETTINGS, type ProblemDefinition, type ProblemInstance, type Settings } from '../problem.js';
+import { defineProblem } from '../define.js';
+import { repulsionScene } from './scene.js';
 import type { RepulsionConstants } from './forces.js';
 import { RepulsionLoss } from './loss.js';
 import { RepulsionSimulator } from './step.js';
+import { repulsionLossTerm, repulsionTensorStep } from './tensor.js';
 
 export * from './forces.js';
 export { RepulsionSimulator, type RepulsionOptions } from './step.js';
 export { RepulsionLoss } from './loss.js';
+export { repulsionLossTerm, repulsionTensorStep } from './tensor.js';
+export { repulsionScene } from './scene.js';
 
 /** The published constants (dt = T/Nt comes from the settings). */
 export const REPULSION_CONSTANTS: Readonly<Omit<RepulsionConstants, 'dt'>> = {
@@ -52,7 +55,7 @@ export function sampleRepulsion(drivers: number, evaders: number, n: number, rng
 const constant = (key: keyof typeof REPULSION_CONSTANTS, flag: string, help: string, min = 0) =>
   ({ key, flag, kind: 'number', default: REPULSION_CONSTANTS[key], min, help }) as const;
 
-export const repulsion: ProblemDefinition = {
+export const repulsion = defineProblem({
   name: 'repulsion',
   title: 'guidance by repulsion (drivers herd evaders)',
   settings: [
@@ -75,12 +78,13 @@ export const repulsion: ProblemDefinition = {
     constant('dFlock', 'd-flock', 'flocking distance: closer evaders attract, farther ones repel'),
     constant('cFricDr', 'c-fric-dr', 'driver friction'),
     constant('cSpread', 'c-spread', 'strength of the drivers’ mutual repulsion'),
-    ...MLP_SETTINGS,
   ],
+  controller: { kind: 'mlp', hidden: [100, 100], zeroLastKernel: true },
   complexity: { key: 'rc', values: [1, 0.1, 0.01, 0.001] },
   reportsPhysicsLoss: true,
-  training: { epochs: 1000, lr: 1e-3, batch: 8, trainSize: 256, testSize: 256, optimizer: 'ADAM', clip: 'NONE', clipValue: 1, mode: 'combined' },
-  create(s: Settings): ProblemInstance {
+  training: { epochs: 1000 },
+  presentation: { scene: repulsionScene },
+  build(s) {
     const drivers = s.drivers as number;
     const evaders = s.evaders as number;
     const steps = s.steps as number;
@@ -89,20 +93,17 @@ export const repulsion: ProblemDefinition = {
       if (s[key] !== undefined) k[key] = s[key] as number;
     }
     const simulator = new RepulsionSimulator(drivers, evaders, k);
-    const controller = new Mlp({
-      inputSize: simulator.stateSize,
-      hidden: Array.from({ length: s.depth as number }, () => s.width as number),
-      outputSize: simulator.controlSize,
-      zeroLastKernel: s.zeroLastKernel as boolean,
-    });
     return {
-      simulator,
-      loss: new RepulsionLoss(drivers, evaders),
+      stateSize: simulator.stateSize,
+      controlSize: simulator.controlSize,
       steps,
-      controller,
-      rc: s.rc as number,
+      dt: k.dt,
       sample: (n, rng) => sampleRepulsion(drivers, evaders, n, rng),
+      step: repulsionTensorStep(drivers, evaders, k),
+      fusedStep: simulator,
+      loss: { kind: 'continuous', term: repulsionLossTerm(drivers, evaders), fused: new RepulsionLoss(drivers, evaders) },
+      controlCost: s.rc as number,
       referenceDataset: drivers === 2 && evaders === 4 ? 'repulsion-2x4.json' : null,
     };
   },
-};
+});

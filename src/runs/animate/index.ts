@@ -2,14 +2,15 @@
  * Animated GIFs of trained controllers: rollout (rollout.ts) → one SVG per frame (scenes.ts,
  * pure) → pixels (raster.ts, resvg) → GIF (gif.ts, gifenc). File writing is the caller's.
  */
+import type { ProblemDefinition, SceneFactory } from '../../physics/index.js';
 import type { RunStore, StoredRun } from '../store.js';
 import { blendPalette, GifBuilder } from './gif.js';
 import { rasterize } from './raster.js';
 import { rolloutRun } from './rollout.js';
-import { BASE_COLORS, createScene, defaultEvery, frameSteps, type Rollout } from './scenes.js';
+import { BASE_COLORS, createScene, defaultEvery, frameSteps, sceneFor, type Rollout } from './scenes.js';
 
-export { createScene, defaultEvery, frameSteps, SCENES, type Scene, type SceneOptions, type SceneSpec } from './scenes.js';
-export type { Rollout } from './svg.js';
+export { createScene, defaultEvery, frameSteps, genericScene, sceneFor, type Scene, type SceneOptions, type SceneSpec } from './scenes.js';
+export type { Rollout } from '../../physics/presentation.js';
 export { loadTrainedController, rolloutController, rolloutRun, type RunRollout } from './rollout.js';
 export { rasterize, svgToPng, type RgbaImage } from './raster.js';
 export { blendPalette, GifBuilder, type Palette } from './gif.js';
@@ -38,9 +39,9 @@ export interface GifResult {
   height: number;
 }
 
-/** Renders a rollout as an animated GIF. */
-export function renderGif(rollout: Rollout, opts: RenderOptions = {}): GifResult {
-  const scene = createScene(rollout, {
+/** Renders a rollout as an animated GIF, drawn by `factory` (the problem's scene). */
+export function renderGif(rollout: Rollout, factory: SceneFactory, opts: RenderOptions = {}): GifResult {
+  const scene = createScene(rollout, factory, {
     ...(opts.width !== undefined && { width: opts.width }),
     ...(opts.height !== undefined && { height: opts.height }),
     ...(opts.title !== undefined && { title: opts.title }),
@@ -70,9 +71,9 @@ export interface Animation extends GifResult {
 }
 
 /** A stored run's trained controller on its first test states, as an animated GIF. */
-export function animateRun(store: RunStore, id: number, opts: AnimateOptions = {}): Animation {
-  const { run, rollout, loss } = rolloutRun(store, id, opts.samples ?? DEFAULT_SAMPLES);
+export function animateRun(store: RunStore, id: number, def: ProblemDefinition, opts: AnimateOptions = {}): Animation {
+  const { run, rollout, loss } = rolloutRun(store, id, def, opts.samples ?? DEFAULT_SAMPLES);
   const mode = run.config.schedule ?? run.config.mode;
   const title = `run ${run.id} · ${run.problem} · ${mode} · ${run.epochsDone} epochs`;
-  return { ...renderGif(rollout, { ...opts, title }), run, loss };
+  return { ...renderGif(rollout, sceneFor(def), { ...opts, title }), run, loss };
 }

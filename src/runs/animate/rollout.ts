@@ -1,10 +1,10 @@
 /** A stored run's trained controller rolled out (forward only) from the run's first test states. */
 import { Unroll } from '../../bptt/unroll.js';
-import type { ProblemInstance, Settings } from '../../physics/index.js';
+import type { ProblemDefinition, ProblemInstance, Settings } from '../../physics/index.js';
 import { controllerFromJson } from '../../train/controller-file.js';
 import { datasetFor } from '../datasets.js';
 import type { RunStore, StoredRun } from '../store.js';
-import type { Rollout } from './svg.js';
+import type { Rollout } from '../../physics/presentation.js';
 
 export interface RunRollout {
   run: StoredRun;
@@ -24,18 +24,20 @@ function noController(run: StoredRun): Error {
 }
 
 /** The run and its stored controller; clear errors for an unknown id or a run without one. */
-export function loadTrainedController(store: RunStore, id: number): { run: StoredRun; problem: ProblemInstance; settings: Settings; params: Float64Array } {
+export function loadTrainedController(
+  store: RunStore,
+  id: number,
+  def: ProblemDefinition,
+): { run: StoredRun; problem: ProblemInstance; settings: Settings; params: Float64Array } {
   const run = store.run(id);
   const json = store.controller(id);
   if (!json) throw noController(run);
-  const { file, problem, params } = controllerFromJson(json);
+  const { file, problem, params } = controllerFromJson(json, def);
   return { run, problem, settings: file.settings, params };
 }
 
 /** Rolls `params` out from x0 ([samples][stateSize]) without keeping anything for gradients. */
 export function rolloutController(
-  name: string,
-  settings: Settings,
   problem: ProblemInstance,
   params: Float64Array,
   x0: Float64Array,
@@ -46,9 +48,10 @@ export function rolloutController(
   const result = unroll.forward(params, x0);
   return {
     rollout: {
-      problem: name,
-      settings,
+      problem: problem.definition.name,
+      settings: problem.settings,
       steps,
+      dt: problem.dt,
       samples,
       stateSize: simulator.stateSize,
       controlSize: simulator.controlSize,
@@ -60,13 +63,13 @@ export function rolloutController(
 }
 
 /** The run's trained controller on its first `samples` test initial states. */
-export function rolloutRun(store: RunStore, id: number, samples: number): RunRollout {
+export function rolloutRun(store: RunStore, id: number, def: ProblemDefinition, samples: number): RunRollout {
   if (!Number.isInteger(samples) || samples < 1) throw new Error(`--samples: got "${samples}", expected a positive integer`);
-  const { run, problem, settings, params } = loadTrainedController(store, id);
+  const { run, problem, params } = loadTrainedController(store, id, def);
   const S = problem.simulator.stateSize;
   const test = datasetFor(problem, run.config).test;
   const available = test.length / S;
   if (samples > available) throw new Error(`--samples: got ${samples}, but run ${id} has only ${available} test states`);
-  const { rollout, loss } = rolloutController(run.config.problem, settings, problem, params, test.slice(0, samples * S), samples);
+  const { rollout, loss } = rolloutController(problem, params, test.slice(0, samples * S), samples);
   return { run, rollout, loss };
 }

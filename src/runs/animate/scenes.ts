@@ -3,33 +3,12 @@
  * step index to one SVG frame, one panel per sample under a header with the step counter.
  * No Node built-ins and no rasteriser here (a browser dashboard can reuse this as it is).
  */
-import { cartpoleScene } from './cartpole.js';
-import { quantumScene } from './quantum.js';
-import { repulsionScene } from './repulsion.js';
-import { COLORS, fmt, gridRects, line, rect, svgDocument, text, type Rect, type Rollout } from './svg.js';
+import type { Rect, Rollout, SceneFactory } from '../../physics/presentation.js';
+import { COLORS, fmt, gridRects, line, rect, svgDocument, text } from '../../physics/scene/svg.js';
 
-export type { Rollout, Rect } from './svg.js';
-export { BASE_COLORS, COLORS, controlStep } from './svg.js';
-
-/** What a problem contributes: its panel layout and how to draw one sample at one step. */
-export interface SceneSpec {
-  /** Columns of the panel grid (fewer when there are fewer samples). */
-  readonly cols: number;
-  /** Default panel height / panel width. */
-  readonly aspect: number;
-  /** Simulated time per step, for the header. */
-  readonly dt: number;
-  /** Draws sample b at step n (0 ≤ n ≤ Nt) into the panel r. */
-  panel(b: number, n: number, r: Rect): string;
-}
-
-export type SceneFactory = (rollout: Rollout) => SceneSpec;
-
-export const SCENES: Readonly<Record<string, SceneFactory>> = {
-  cartpole: cartpoleScene,
-  repulsion: repulsionScene,
-  quantum: quantumScene,
-};
+export type { Rollout, Rect, SceneFactory, SceneSpec } from '../../physics/presentation.js';
+export { BASE_COLORS, COLORS, controlStep } from '../../physics/scene/svg.js';
+export { genericScene, sceneFor } from '../../physics/scene/generic.js';
 
 export interface SceneOptions {
   /** Frame width in px (default 480). */
@@ -53,9 +32,8 @@ export interface Scene {
 export const HEADER_HEIGHT = 22;
 export const DEFAULT_WIDTH = 480;
 
-export function createScene(rollout: Rollout, opts: SceneOptions = {}): Scene {
-  const factory = SCENES[rollout.problem];
-  if (!factory) throw new Error(`no animation scene for problem "${rollout.problem}"; available: ${Object.keys(SCENES).join(', ')}`);
+/** Frames of `rollout` drawn by `factory` (the problem's scene, see sceneFor). */
+export function createScene(rollout: Rollout, factory: SceneFactory, opts: SceneOptions = {}): Scene {
   const { steps, samples } = rollout;
   if (rollout.states.length !== steps + 1 || rollout.controls.length !== steps) {
     throw new Error(`rollout has ${rollout.states.length} states and ${rollout.controls.length} controls for ${steps} steps`);

@@ -44,31 +44,36 @@ export function modeLabel(run: FigureRun): string {
   return run.config.schedule ? run.config.schedule : PAPER_LETTER[run.config.mode];
 }
 
-export function complexityOf(problem: ProblemDefinition, run: FigureRun): SettingValue {
+/** What figures need of a problem (a ProblemDefinition, or its JSON description in the dashboard). */
+export type FigureProblem = Pick<ProblemDefinition, 'name' | 'title' | 'complexity' | 'reportsPhysicsLoss' | 'updateSizePanel'>;
+
+/** The run's complexity value; '' for problems that declare no complexity (one panel for all). */
+export function complexityOf(problem: FigureProblem, run: FigureRun): SettingValue {
+  if (!problem.complexity) return '';
   const v = run.config.settings[problem.complexity.key];
   if (v === undefined) throw new Error(`run ${run.id} has no ${problem.complexity.key} setting`);
   return v;
 }
 
 /** The complexity values present among the runs: the problem's order first, then others sorted. */
-export function complexityValues(problem: ProblemDefinition, runs: readonly FigureRun[]): SettingValue[] {
+export function complexityValues(problem: FigureProblem, runs: readonly FigureRun[]): SettingValue[] {
   const present = new Set(runs.map((r) => complexityOf(problem, r)));
-  const known = problem.complexity.values.filter((v) => present.has(v));
-  const extra = [...present].filter((v) => !problem.complexity.values.includes(v));
+  const order = problem.complexity?.values ?? [];
+  const known = order.filter((v) => present.has(v));
+  const extra = [...present].filter((v) => !order.includes(v));
   extra.sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b))));
   return [...known, ...extra];
 }
 
-/** "2"; quantum targets also with the paper's 0-based count: "3 (paper: 2)". */
-export function complexityLabel(problem: ProblemDefinition, value: SettingValue): string {
-  if (problem.name === 'quantum' && typeof value === 'number') return `${value} (paper: ${value - 1})`;
-  return String(value);
+/** A value as tables show it: the problem's own label, or the value. */
+export function complexityLabel(problem: FigureProblem, value: SettingValue): string {
+  return problem.complexity?.label ? problem.complexity.label(value) : String(value);
 }
 
-/** A panel title: "poles = 2", "rc = 0.1"; quantum "target 3 (paper: 2)". */
-export function complexityTitle(problem: ProblemDefinition, value: SettingValue): string {
-  if (problem.name === 'quantum' && typeof value === 'number') return `target ${complexityLabel(problem, value)}`;
-  return `${problem.complexity.key} = ${String(value)}`;
+/** A panel title: "poles = 2", "rc = 0.1", or the problem's own label ("target 3 (paper: 2)"). */
+export function complexityTitle(problem: FigureProblem, value: SettingValue): string {
+  if (!problem.complexity) return 'all runs';
+  return problem.complexity.label ? problem.complexity.label(value) : `${problem.complexity.key} = ${String(value)}`;
 }
 
 /** Labels present among the runs in legend order (R, M, C, S, N, then others as met). */
@@ -115,7 +120,7 @@ export interface FinalEntry {
 }
 
 /** The final smoothed test loss of every run, in figure order (complexity, clip, mode, id). */
-export function finalLosses(problem: ProblemDefinition, runs: readonly FigureRun[], window = SMOOTH_WINDOW): FinalEntry[] {
+export function finalLosses(problem: FigureProblem, runs: readonly FigureRun[], window = SMOOTH_WINDOW): FinalEntry[] {
   const complexities = complexityValues(problem, runs);
   const modes = labelsPresent(runs, modeLabel, MODE_ORDER);
   const clips = labelsPresent(runs, (r) => r.config.clip, CLIP_ORDER);

@@ -11,7 +11,6 @@
  * and a second legend for the dash pattern of each clipping mode.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { ProblemDefinition } from '../../physics/problem.js';
 import {
   CLIP_ORDER,
   complexityOf,
@@ -22,7 +21,7 @@ import {
   modeLabel,
   smoothedSeries,
   type FigureColumn,
-  type FigureRun,
+  type FigureProblem, type FigureRun,
 } from './data.js';
 import { SMOOTH_WINDOW } from './smooth.js';
 import { CLIP_DASH, CLIP_OPACITY, EXTRA_COLORS, LOG_LABEL, MODE_COLORS } from './style.js';
@@ -79,10 +78,10 @@ function curve(run: FigureRun, column: FigureColumn, window: number, log: boolea
 
 /**
  * The panels of a sweep's figure: one per complexity value present (in the problem's order)
- * holding the smoothed test loss of every run with records; for quantum a fourth panel with the
+ * holding the smoothed test loss of every run with records; for problems with `updateSizePanel` one more with the
  * smoothed update size (grad size) of the largest target present.
  */
-export function sweepPanels(problem: ProblemDefinition, runs: readonly FigureRun[], window = SMOOTH_WINDOW, log = true): SweepPanel[] {
+export function sweepPanels(problem: FigureProblem, runs: readonly FigureRun[], window = SMOOTH_WINDOW, log = true): SweepPanel[] {
   const withRecords = runs.filter((r) => r.records.length > 0);
   const lossTitle = problem.reportsPhysicsLoss ? 'total test loss (incl. regularisation)' : 'test loss';
   const panels: SweepPanel[] = complexityValues(problem, withRecords).map((value) => ({
@@ -91,7 +90,7 @@ export function sweepPanels(problem: ProblemDefinition, runs: readonly FigureRun
     column: 'testLoss',
     points: withRecords.filter((r) => complexityOf(problem, r) === value).flatMap((r) => curve(r, 'testLoss', window, log)),
   }));
-  if (problem.name === 'quantum' && panels.length > 0) {
+  if (problem.updateSizePanel && panels.length > 0) {
     const values = complexityValues(problem, withRecords);
     const largest = values.reduce((a, b) => (typeof a === 'number' && typeof b === 'number' && b > a ? b : a));
     panels.push({
@@ -104,7 +103,7 @@ export function sweepPanels(problem: ProblemDefinition, runs: readonly FigureRun
   return panels;
 }
 
-export function sweepFigureSpec(problem: ProblemDefinition, runs: readonly FigureRun[], opts: SweepFigureOptions = {}): TopLevelSpec {
+export function sweepFigureSpec(problem: FigureProblem, runs: readonly FigureRun[], opts: SweepFigureOptions = {}): TopLevelSpec {
   const window = opts.window ?? SMOOTH_WINDOW;
   const log = (opts.yScale ?? 'log') === 'log';
   const panels = sweepPanels(problem, runs, window, log);

@@ -1,7 +1,8 @@
 /** A stored sweep → its figure (SVG + PNG) and Markdown table on disk. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getProblem, type ProblemDefinition } from '../../physics/index.js';
+import type { ProblemDefinition } from '../../physics/index.js';
+import { problemOfRun } from '../problems.js';
 import type { RunStore } from '../store.js';
 import { singleProblem, type FigureRun } from './data.js';
 import { writeFigure } from './render.js';
@@ -9,7 +10,11 @@ import { sweepFigureSpec } from './specs.js';
 import { sweepTable } from './table.js';
 
 /** The runs of a sweep with their records; an unknown sweep is an error naming the known ones. */
-export function loadSweep(store: RunStore, sweep: string): { problem: ProblemDefinition; runs: FigureRun[] } {
+export async function loadSweep(
+  store: RunStore,
+  sweep: string,
+  warn: (line: string) => void = () => {},
+): Promise<{ problem: ProblemDefinition; runs: FigureRun[] }> {
   const stored = store.runs({ sweep });
   if (stored.length === 0) {
     const known = store.sweeps().map((s) => s.sweep);
@@ -17,7 +22,8 @@ export function loadSweep(store: RunStore, sweep: string): { problem: ProblemDef
     throw new Error(`no sweep named "${sweep}" in ${store.path}; ${list}`);
   }
   const runs: FigureRun[] = stored.map((r) => ({ ...r, records: store.records(r.id) }));
-  return { problem: getProblem(singleProblem(runs, `sweep "${sweep}"`)), runs };
+  singleProblem(runs, `sweep "${sweep}"`);
+  return { problem: await problemOfRun(stored[0]!, { allowChanged: true, warn }), runs };
 }
 
 export interface SweepFiles {
@@ -38,10 +44,12 @@ export interface PlotSweepOptions {
   window?: number;
   /** PNG scale relative to the SVG (default 2). */
   scale?: number;
+  /** Where a warning goes (a problem module changed since the runs). */
+  warn?: (line: string) => void;
 }
 
 export async function plotSweep(store: RunStore, sweep: string, outDir: string, opts: PlotSweepOptions = {}): Promise<SweepFiles> {
-  const { problem, runs } = loadSweep(store, sweep);
+  const { problem, runs } = await loadSweep(store, sweep, opts.warn);
   const plotted = runs.filter((r) => r.records.length > 0).length;
   if (plotted === 0) throw new Error(`sweep "${sweep}" has no stored epochs yet (${runs.length} runs); nothing to plot`);
   const base = join(outDir, fileNameOf(sweep));

@@ -3,8 +3,7 @@
  * clipping mode (rows) × gradient mode (columns), and a line per run that diverged, failed, is
  * unfinished or has no records. Pure: no Node built-ins.
  */
-import type { ProblemDefinition } from '../../physics/problem.js';
-import { CLIP_ORDER, complexityLabel, complexityTitle, complexityValues, finalLosses, labelsPresent, MODE_ORDER, modeLabel, type FigureRun, type FinalEntry } from './data.js';
+import { CLIP_ORDER, complexityLabel, complexityTitle, complexityValues, finalLosses, labelsPresent, MODE_ORDER, modeLabel, type FigureProblem, type FigureRun, type FinalEntry } from './data.js';
 import { SMOOTH_WINDOW } from './smooth.js';
 
 /** Scientific notation with 3 significant digits: 1.23e-4. */
@@ -22,7 +21,7 @@ function cell(entries: readonly FinalEntry[]): string {
   return `${sciNotation(mean)}${marks}${plotted.length > 1 ? ` (mean of ${plotted.length})` : ''}`;
 }
 
-function describe(problem: ProblemDefinition, e: FinalEntry): string {
+function describe(problem: FigureProblem, e: FinalEntry): string {
   const what = `run ${e.runId} (${complexityTitle(problem, e.complexity)}, ${e.mode}, ${e.clip})`;
   const reason = e.reason ? `: ${e.reason}` : '';
   if (e.finalLoss === null) return `- ${what}: ${e.status}, no records — not plotted${reason}`;
@@ -36,7 +35,7 @@ export interface SweepTableOptions {
   window?: number;
 }
 
-export function sweepTable(problem: ProblemDefinition, runs: readonly FigureRun[], opts: SweepTableOptions = {}): string {
+export function sweepTable(problem: FigureProblem, runs: readonly FigureRun[], opts: SweepTableOptions = {}): string {
   const window = opts.window ?? SMOOTH_WINDOW;
   const entries = finalLosses(problem, runs, window);
   const modes = labelsPresent(runs, modeLabel, MODE_ORDER);
@@ -46,7 +45,7 @@ export function sweepTable(problem: ProblemDefinition, runs: readonly FigureRun[
     '',
     `Final test loss${problem.reportsPhysicsLoss ? ' (total, incl. regularisation)' : ''}, ${window}-epoch moving average, at each run's last plotted epoch.`,
     '',
-    `| ${problem.complexity.key} | clip | ${modes.join(' | ')} |`,
+    `| ${problem.complexity?.key ?? 'complexity'} | clip | ${modes.join(' | ')} |`,
     `|---|---|${modes.map(() => '---:|').join('')}`,
   ];
   for (const c of complexityValues(problem, runs)) {

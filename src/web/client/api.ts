@@ -1,5 +1,5 @@
 /** The page's access to the read-only API (server/api.ts), with its answers typed. */
-import type { ControllerFile, EpochRecord, InitialStates, RunDetail, RunListEntry, SweepCurves, SweepDetail, SweepSummary } from '../api-types.js';
+import type { ControllerFile, EpochRecord, InitialStates, ProblemInfo, RolloutFrames, RunDetail, RunListEntry, SweepCurves, SweepDetail, SweepSummary } from '../api-types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -40,6 +40,8 @@ export const api = {
   records: (id: number) => getJson<EpochRecord[]>(`/api/runs/${id}/records`),
   controller: (id: number) => getJson<ControllerFile>(`/api/runs/${id}/controller`),
   initialStates: (id: number, n: number) => getJson<InitialStates>(`/api/runs/${id}/initial-states?n=${n}`),
+  problem: (id: number) => getJson<ProblemInfo>(`/api/runs/${id}/problem`),
+  frames: (id: number, n: number, width: number) => getJson<RolloutFrames>(`/api/runs/${id}/frames?n=${n}&width=${width}`),
 };
 
 export const POLL_MS = 2000;

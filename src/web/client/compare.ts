@@ -1,8 +1,6 @@
 /** The charts of one run (its page) and of several runs overlaid (the compare page). */
-import { getProblem } from '../../physics/index.js';
-import { complexityLabel, complexityOf } from '../../runs/figures/data.js';
 import { MODE_COLORS } from '../../runs/figures/style.js';
-import type { EpochRecord, StoredRun } from '../api-types.js';
+import type { EpochRecord, RunView } from '../api-types.js';
 import type { ChartSettings } from './chart-settings.js';
 import { curvesChart, RUN_PALETTE, seriesRows, type CurveColumn, type CurvesChart, type PanelInput } from './curves.js';
 import { modeLetter } from './dom.js';
@@ -10,9 +8,8 @@ import { modeLetter } from './dom.js';
 export const CSV_COLUMNS = ['panel', 'series', 'run', 'epoch', 'time', 'value', 'raw'] as const;
 
 /** "#12 C NORM poles 2": what tells runs apart in a legend. */
-export function runLabel(run: StoredRun): string {
-  const p = getProblem(run.problem);
-  return `#${run.id} ${modeLetter(run)} ${run.config.clip} ${p.complexity.key} ${complexityLabel(p, complexityOf(p, { ...run, records: [] }))}`;
+export function runLabel(run: RunView): string {
+  return `#${run.id} ${modeLetter(run)} ${run.config.clip}${run.complexity === '—' ? '' : ` ${run.complexity}`}`;
 }
 
 /** Only mode C computes both fields whose cosine is recorded; other modes record 0. */
@@ -44,7 +41,7 @@ export const COMPARE_COLUMNS: { column: CurveColumn; title: string; yTitle: stri
 ];
 
 /** Runs overlaid: one panel per column, one colour per run (a run keeps its colour in every panel). */
-export function compareChart(runs: readonly { run: StoredRun; records: readonly EpochRecord[] }[], settings: ChartSettings, width: number): CurvesChart {
+export function compareChart(runs: readonly { run: RunView; records: readonly EpochRecord[] }[], settings: ChartSettings, width: number): CurvesChart {
   const colors: Record<string, string> = {};
   runs.forEach(({ run }, i) => (colors[runLabel(run)] = RUN_PALETTE[i % RUN_PALETTE.length]!));
   const panels = COMPARE_COLUMNS.filter((c) => c.column !== 'cosSim' || runs.some((r) => cosineComputed(r.records))).map(

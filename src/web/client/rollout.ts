@@ -6,9 +6,10 @@
  */
 import { Unroll } from '../../bptt/unroll.js';
 import { simdDenseKernels } from '../../nn/dense-simd.js';
-import { createScene, defaultEvery, frameSteps, type Rollout, type Scene } from '../../runs/animate/scenes.js';
+import type { ProblemDefinition } from '../../physics/index.js';
+import { createScene, defaultEvery, frameSteps, sceneFor, type Rollout, type Scene } from '../../runs/animate/scenes.js';
 import { controllerFromJson } from '../../train/controller-file.js';
-import type { ControllerFile, InitialStates } from '../api-types.js';
+import type { ControllerFile, InitialStates, RolloutFrames } from '../api-types.js';
 
 export interface BrowserRollout {
   rollout: Rollout;
@@ -18,8 +19,8 @@ export interface BrowserRollout {
   ms: number;
 }
 
-export function computeRollout(json: ControllerFile, x0: InitialStates): BrowserRollout {
-  const { file, problem, params } = controllerFromJson(json);
+export function computeRollout(def: ProblemDefinition, json: ControllerFile, x0: InitialStates): BrowserRollout {
+  const { file, problem, params } = controllerFromJson(json, def);
   const { simulator, controller, loss, steps, rc } = problem;
   if (x0.stateSize !== simulator.stateSize) throw new Error(`initial states have ${x0.stateSize} numbers, the problem needs ${simulator.stateSize}`);
   const t0 = performance.now();
@@ -29,6 +30,7 @@ export function computeRollout(json: ControllerFile, x0: InitialStates): Browser
     problem: file.problem,
     settings: file.settings,
     steps,
+    dt: problem.dt,
     samples: x0.n,
     stateSize: simulator.stateSize,
     controlSize: simulator.controlSize,
@@ -36,6 +38,25 @@ export function computeRollout(json: ControllerFile, x0: InitialStates): Browser
     controls: unroll.controls,
   };
   return { rollout, loss: result.loss, ms: performance.now() - t0 };
+}
+
+/** The frames of a bundled problem's rollout, drawn here with its scene. */
+export function sceneOf(def: ProblemDefinition, rollout: Rollout, title: string, width: number): Scene {
+  return createScene(rollout, sceneFor(def), { width, title });
+}
+
+/** Frames the server drew (problems from users' modules are not bundled with the page). */
+export function serverScene(f: RolloutFrames): Scene {
+  return {
+    width: f.width,
+    height: f.height,
+    steps: f.totalSteps,
+    frame: (n) => {
+      const i = f.steps.indexOf(n);
+      if (i < 0) throw new Error(`the server sent no frame for step ${n}`);
+      return f.frames[i]!;
+    },
+  };
 }
 
 /** Which dense kernels the network runs on here: WebAssembly SIMD, or the plain-JS fallback. */
@@ -68,13 +89,11 @@ export class RolloutPlayer {
 
   constructor(
     readonly canvas: HTMLCanvasElement,
-    rollout: Rollout,
-    title: string,
-    width: number,
+    scene: Scene,
     private readonly onFrame: (index: number, step: number) => void = () => {},
   ) {
-    this.scene = createScene(rollout, { width, title });
-    this.steps = frameSteps(rollout.steps, defaultEvery(rollout.steps));
+    this.scene = scene;
+    this.steps = frameSteps(scene.steps, defaultEvery(scene.steps));
     const dpr = Math.min(2, window.devicePixelRatio || 1);
     canvas.width = Math.round(this.scene.width * dpr);
     canvas.height = Math.round(this.scene.height * dpr);

@@ -3,8 +3,7 @@
  * status), sorting by any column (click its header; again to reverse) and a selection of runs to
  * overlay on the compare page. Filters, sort and selection survive the live refreshes.
  */
-import { getProblem, PROBLEMS } from '../../physics/index.js';
-import { complexityLabel, complexityOf } from '../../runs/figures/data.js';
+import { BUILTIN_PROBLEMS } from '../../physics/index.js';
 import type { RunListEntry } from '../api-types.js';
 import { compareHref, duration, fill, h, modeLetter, progress, runHref, sci, statusBadge, sweepHref, when } from './dom.js';
 
@@ -34,8 +33,9 @@ const COLUMNS: [Key, string][] = [
 const FILTERS = ['problem', 'complexity', 'mode', 'clip', 'status'] as const;
 
 function toRow(run: RunListEntry): Row {
-  const def = PROBLEMS[run.problem] ? getProblem(run.problem) : null;
-  const complexity = def ? `${def.complexity.key} ${complexityLabel(def, complexityOf(def, { ...run, records: [] }))}` : '—';
+  // Built-in problems by their title; problems from modules by their name (their title is on the run's page).
+  const def = BUILTIN_PROBLEMS.find((p) => p.name === run.problem) ?? null;
+  const complexity = run.complexity;
   const mode = modeLetter(run);
   return {
     run,
@@ -94,7 +94,7 @@ export class RunList {
       const s = this.selects[f];
       const values = [...new Set(this.rows.map((r) => String(r.values[f])))].sort((a, b) => compare(a, b));
       const keep = s.value;
-      fill(s, h('option', { value: '' }, 'all'), ...values.map((v) => h('option', { value: v, selected: v === keep }, f === 'problem' ? (PROBLEMS[v]?.title ?? v) : v)));
+      fill(s, h('option', { value: '' }, 'all'), ...values.map((v) => h('option', { value: v, selected: v === keep }, f === 'problem' ? (BUILTIN_PROBLEMS.find((p) => p.name === v)?.title ?? v) : v)));
     }
     this.render();
   }

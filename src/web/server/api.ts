@@ -11,13 +11,16 @@
  *   GET /api/runs/:id/records                its per-epoch records
  *   GET /api/runs/:id/controller             its trained controller file
  *   GET /api/runs/:id/initial-states?n=4     its first n test initial states (for a rollout)
+ *   GET /api/runs/:id/problem                what the page needs of its problem (title, complexity, scene)
+ *   GET /api/runs/:id/frames?n=4&width=720   its rollout as SVG frames drawn here (problems the page does not bundle)
  */
-import { getProblem } from '../../physics/index.js';
+import { BUILTIN_PROBLEMS, type ProblemDefinition } from '../../physics/index.js';
 import { datasetFor } from '../../runs/datasets.js';
+import { problemOfRun } from '../../runs/problems.js';
 import { STATUSES, type RunFilter, type RunStore, type StoredRun } from '../../runs/store.js';
 import type { EpochRecord } from '../../train/record.js';
-import type { CurveColumns, InitialStates, RunDetail, RunListEntry, SweepCurves, SweepDetail, SweepSummary } from '../api-types.js';
-import { checkQuery, checkSweepName, notFound, parseProblem, parseRunId, parseSampleCount, parseStatus, quote } from './params.js';
+import type { CurveColumns, InitialStates, ProblemInfo, RolloutFrames, RunDetail, RunListEntry, SweepCurves, SweepDetail, SweepSummary } from '../api-types.js';
+import { bad as badRequest, checkQuery, checkSweepName, notFound, parseProblem, parseRunId, parseSampleCount, parseStatus, quote } from './params.js';
 
 export const API_ROUTES = [
   '/api/sweeps',
@@ -28,7 +31,38 @@ export const API_ROUTES = [
   '/api/runs/:id/records',
   '/api/runs/:id/controller',
   '/api/runs/:id/initial-states',
+  '/api/runs/:id/problem',
+  '/api/runs/:id/frames',
 ] as const;
+
+/** A run's problem definition (built-in or module), for the API's answers that need one. */
+async function definitionOf(run: StoredRun): Promise<ProblemDefinition> {
+  try {
+    return await problemOfRun(run, { allowChanged: true });
+  } catch (e) {
+    throw notFound((e as Error).message);
+  }
+}
+
+/** The JSON form of what the page needs of a problem (labels computed here: they are functions). */
+export function problemInfo(def: ProblemDefinition, runs: readonly StoredRun[]): ProblemInfo {
+  const c = def.complexity;
+  let complexity: ProblemInfo['complexity'] = null;
+  if (c) {
+    const values = [...new Set([...c.values, ...runs.map((r) => r.config.settings[c.key]!).filter((v) => v !== undefined)])];
+    const labels = Object.fromEntries(values.map((v) => [String(v), c.label ? c.label(v) : `${c.key} = ${String(v)}`]));
+    complexity = { key: c.key, values: [...c.values], labels };
+  }
+  return {
+    name: def.name,
+    title: def.title,
+    builtin: BUILTIN_PROBLEMS.includes(def),
+    complexity,
+    reportsPhysicsLoss: def.reportsPhysicsLoss,
+    updateSizePanel: def.updateSizePanel,
+    hasScene: def.presentation.scene !== undefined,
+  };
+}
 
 function findRun(store: RunStore, text: string): StoredRun {
   const id = parseRunId(text);
@@ -77,7 +111,24 @@ function curveColumns(records: readonly EpochRecord[]): CurveColumns {
   };
 }
 
-function runList(store: RunStore, query: URLSearchParams): RunListEntry[] {
+/**
+ * "poles 2", "target 3 (paper: 2)": each run's complexity as its problem labels it ('—' when the
+ * problem has none or its module is gone); problems are resolved once per source.
+ */
+async function complexityLabels(runs: readonly StoredRun[]): Promise<Map<number, string>> {
+  const defs = new Map<string, Promise<ProblemDefinition | null>>();
+  const out = new Map<number, string>();
+  for (const r of runs) {
+    const key = JSON.stringify(r.problemSource) + r.problem;
+    if (!defs.has(key)) defs.set(key, problemOfRun(r, { allowChanged: true }).catch(() => null));
+    const c = (await defs.get(key)!)?.complexity;
+    const v = c ? r.config.settings[c.key] : undefined;
+    out.set(r.id, c && v !== undefined ? (c.label ? c.label(v) : `${c.key} ${String(v)}`) : '—');
+  }
+  return out;
+}
+
+async function runList(store: RunStore, query: URLSearchParams): Promise<RunListEntry[]> {
   checkQuery(query, ['sweep', 'status', 'problem']);
   const filter: RunFilter = {};
   const status = query.get('status'), problem = query.get('problem'), sweep = query.get('sweep');
@@ -87,30 +138,56 @@ function runList(store: RunStore, query: URLSearchParams): RunListEntry[] {
     sweepRuns(store, sweep); // 400 for a malformed name, 404 for an unknown one
     filter.sweep = sweep;
   }
-  return store.runs(filter).map((r) => {
+  const runs = store.runs(filter);
+  const labels = await complexityLabels(runs);
+  return runs.map((r) => {
     const last = r.epochsDone > 0 ? store.records(r.id).at(-1)!.testLoss : null;
-    return { ...r, lastTestLoss: last !== null && Number.isFinite(last) ? last : null };
+    return { ...r, complexity: labels.get(r.id)!, lastTestLoss: last !== null && Number.isFinite(last) ? last : null };
   });
 }
 
-function initialStates(run: StoredRun, query: URLSearchParams): InitialStates {
+async function initialStates(run: StoredRun, query: URLSearchParams): Promise<InitialStates> {
   checkQuery(query, ['n']);
   const n = parseSampleCount(query.get('n'), run.config.testSize);
-  const problem = getProblem(run.config.problem).create(run.config.settings);
+  const problem = (await definitionOf(run)).create(run.config.settings);
   const S = problem.simulator.stateSize;
   const test = datasetFor(problem, run.config).test;
   return { run: run.id, n, stateSize: S, data: Array.from(test.subarray(0, n * S)) };
 }
 
-const RUN_PARTS = [undefined, 'records', 'controller', 'initial-states'];
+const RUN_PARTS = [undefined, 'records', 'controller', 'initial-states', 'problem', 'frames'];
 const SWEEP_PARTS = [undefined, 'curves'];
 
-function runRoute(store: RunStore, id: string, part: string | undefined, query: URLSearchParams): unknown {
+async function rolloutFrames(store: RunStore, run: StoredRun, query: URLSearchParams): Promise<RolloutFrames> {
+  checkQuery(query, ['n', 'width']);
+  const n = parseSampleCount(query.get('n'), run.config.testSize);
+  const w = query.get('width');
+  const width = w === null ? 720 : /^[1-9][0-9]{2,3}$/.test(w) ? Number(w) : NaN;
+  if (!(width >= 240 && width <= 2000)) throw badRequest(`width must be an integer from 240 to 2000, got ${quote(w ?? '')}`);
+  if (!store.controller(run.id)) throw notFound(`run ${run.id} has no trained controller yet (status ${run.status})`);
+  const def = await definitionOf(run);
+  // Scenes draw SVG text: loaded here so the API's other routes need no rendering code.
+  const { rolloutRun, createScene, defaultEvery, frameSteps, sceneFor } = await import('../../runs/animate/index.js');
+  const { rollout, loss } = rolloutRun(store, run.id, def, n);
+  const scene = createScene(rollout, sceneFor(def), { width, title: `run ${run.id} · ${run.problem} · ${run.config.schedule ?? run.config.mode}` });
+  const steps = frameSteps(rollout.steps, defaultEvery(rollout.steps));
+  return { run: run.id, samples: n, width: scene.width, height: scene.height, totalSteps: rollout.steps, steps, frames: steps.map((k) => scene.frame(k)), loss };
+}
+
+async function runRoute(store: RunStore, id: string, part: string | undefined, query: URLSearchParams): Promise<unknown> {
   if (!RUN_PARTS.includes(part)) throw unknownRoute(['runs', id, part!]);
   const run = findRun(store, id);
   if (part === 'initial-states') return initialStates(run, query);
+  if (part === 'frames') return rolloutFrames(store, run, query);
+  if (part === 'problem') {
+    checkQuery(query, []);
+    return problemInfo(await definitionOf(run), [run]);
+  }
   checkQuery(query, []);
-  if (part === undefined) return { ...run, hasController: store.controller(run.id) !== null } satisfies RunDetail;
+  if (part === undefined) {
+    const complexity = (await complexityLabels([run])).get(run.id)!;
+    return { ...run, complexity, hasController: store.controller(run.id) !== null } satisfies RunDetail;
+  }
   if (part === 'controller') {
     const file = store.controller(run.id);
     if (!file) throw notFound(`run ${run.id} has no trained controller yet (status ${run.status})`);
@@ -119,13 +196,14 @@ function runRoute(store: RunStore, id: string, part: string | undefined, query: 
   return store.records(run.id);
 }
 
-function sweepRoute(store: RunStore, name: string, part: string | undefined, query: URLSearchParams): unknown {
+async function sweepRoute(store: RunStore, name: string, part: string | undefined, query: URLSearchParams): Promise<unknown> {
   if (!SWEEP_PARTS.includes(part)) throw unknownRoute(['sweeps', name, part!]);
   checkQuery(query, []);
   const runs = sweepRuns(store, name);
   const problem = runs[0]!.problem;
-  if (part === undefined) return { sweep: name, problem, runs } satisfies SweepDetail;
-  return { sweep: name, problem, runs: runs.map((r) => ({ ...r, curves: curveColumns(store.records(r.id)) })) } satisfies SweepCurves;
+  const info = problemInfo(await definitionOf(runs[0]!), runs);
+  if (part === undefined) return { sweep: name, problem, problemInfo: info, runs } satisfies SweepDetail;
+  return { sweep: name, problem, problemInfo: info, runs: runs.map((r) => ({ ...r, curves: curveColumns(store.records(r.id)) })) } satisfies SweepCurves;
 }
 
 function unknownRoute(segments: readonly string[]): Error {
@@ -133,7 +211,7 @@ function unknownRoute(segments: readonly string[]): Error {
 }
 
 /** The answer to GET /api/<segments>?<query>. */
-export function answerApi(store: RunStore, segments: readonly string[], query: URLSearchParams): unknown {
+export async function answerApi(store: RunStore, segments: readonly string[], query: URLSearchParams): Promise<unknown> {
   const [head, arg, part, ...rest] = segments;
   if (rest.length === 0) {
     if (head === 'sweeps' && arg === undefined) {

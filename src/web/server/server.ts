@@ -58,7 +58,7 @@ function sendError(res: ServerResponse, head: boolean, api: boolean, status: num
   send(res, head, status, 'text/html; charset=utf-8', errorPage(status, title, message), { ...extra, 'Content-Security-Policy': CSP });
 }
 
-function handle(opts: DashboardOptions, req: IncomingMessage, res: ServerResponse): void {
+async function handle(opts: DashboardOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const raw = req.url ?? '/';
   const api = raw === '/api' || raw.startsWith('/api/') || raw.startsWith('/api?');
   const head = req.method === 'HEAD';
@@ -69,7 +69,7 @@ function handle(opts: DashboardOptions, req: IncomingMessage, res: ServerRespons
     }
     const { segments, query } = parseTarget(raw);
     if (segments[0] === 'api') {
-      const body = JSON.stringify(answerApi(opts.store, segments.slice(1), query));
+      const body = JSON.stringify(await answerApi(opts.store, segments.slice(1), query));
       return send(res, head, 200, 'application/json; charset=utf-8', body, { 'Cache-Control': 'no-store' });
     }
     const file = resolveStatic(opts.bundleDir, segments);
@@ -85,7 +85,7 @@ function handle(opts: DashboardOptions, req: IncomingMessage, res: ServerRespons
 }
 
 export function createDashboardServer(opts: DashboardOptions): Server {
-  const server = createServer((req, res) => handle(opts, req, res));
+  const server = createServer((req, res) => void handle(opts, req, res));
   // Bounded waits: a slow or idle client cannot hold a connection open for long.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;

@@ -4,7 +4,7 @@
  * downloads as on every chart. Follows running runs live. The runs are in the address
  * (#/compare?runs=3,7,12), so a comparison can be bookmarked or shared.
  */
-import type { EpochRecord, StoredRun } from '../../api-types.js';
+import type { EpochRecord, RunView } from '../../api-types.js';
 import { api, ApiError, poll } from '../api.js';
 import { chartSettings, chartToolbar, onChartSettings } from '../chart-settings.js';
 import { Chart, downloadButtons } from '../charts.js';
@@ -14,7 +14,7 @@ import { compareHref, fill, h, link, runHref, sci, statusBadge } from '../dom.js
 import type { Page } from '../router.js';
 
 export function comparePage(root: HTMLElement, ids: number[]): Page {
-  const entries = new Map<number, { run: StoredRun; records: EpochRecord[] }>();
+  const entries = new Map<number, { run: RunView; records: EpochRecord[] }>();
   const missing: number[] = [];
   let rows: CurveRow[] = [];
   const toolbar = chartToolbar();
@@ -75,7 +75,7 @@ export function comparePage(root: HTMLElement, ids: number[]): Page {
     for (const id of ids) {
       const old = entries.get(id);
       if (missing.includes(id) || (old && old.run.status !== 'queued' && old.run.status !== 'running')) continue;
-      let run: StoredRun;
+      let run: RunView;
       try {
         run = await api.run(id);
       } catch (e) {

@@ -1,12 +1,13 @@
 /** The start page: every sweep with its progress, then every run (search, filter, sort, compare); live. */
-import { PROBLEMS } from '../../../physics/index.js';
+import { BUILTIN_PROBLEMS } from '../../../physics/index.js';
 import type { SweepSummary } from '../../api-types.js';
 import { api, poll } from '../api.js';
 import { fill, h, progress, statusBadge, sweepHref, table } from '../dom.js';
 import type { Page } from '../router.js';
 import { RunList } from '../run-list.js';
 
-const problemTitle = (name: string): string => PROBLEMS[name]?.title ?? name;
+// A problem from a user's module is shown by its name (its title is on the run's page).
+const problemTitle = (name: string): string => BUILTIN_PROBLEMS.find((p) => p.name === name)?.title ?? name;
 
 function countsCell(s: SweepSummary): HTMLElement {
   const parts = Object.entries(s.counts)

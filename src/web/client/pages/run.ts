@@ -3,25 +3,25 @@
  * similarity) following it live while it trains, and its trained controller rolled out in the
  * browser on the run's first test initial states, animated on a canvas.
  */
-import { getProblem } from '../../../physics/index.js';
-import type { EpochRecord, RunDetail } from '../../api-types.js';
+import type { EpochRecord, ProblemInfo, RunDetail } from '../../api-types.js';
 import { api, ApiError, poll } from '../api.js';
 import { chartSettings, chartToolbar, onChartSettings } from '../chart-settings.js';
 import { Chart, downloadButtons } from '../charts.js';
 import { runCurvesChart, CSV_COLUMNS } from '../compare.js';
 import { rowsToCsv, type CurveRow } from '../curves.js';
 import { compareHref, duration, fill, h, modeLetter, sci, statusBadge, sweepHref, when } from '../dom.js';
-import { computeRollout, kernelsInUse, RolloutPlayer } from '../rollout.js';
+import { bundledProblem } from '../problem.js';
+import { computeRollout, kernelsInUse, RolloutPlayer, sceneOf, serverScene } from '../rollout.js';
 import { notFoundPage, type Page } from '../router.js';
 
 const SAMPLE_CHOICES = [1, 2, 4, 6, 8];
 
-function facts(run: RunDetail, records: readonly EpochRecord[]): HTMLElement {
+function facts(run: RunDetail, info: ProblemInfo | null, records: readonly EpochRecord[]): HTMLElement {
   const c = run.config;
   const last = records.at(-1);
   const settings = Object.entries(c.settings).map(([k, v]) => `${k} ${String(v)}`).join(', ');
   const rows: [string, Node | string][] = [
-    ['problem', getProblem(run.problem).title],
+    ['problem', info ? `${info.title}${info.builtin ? '' : ' (from a problem module)'}` : run.problem],
     ['mode', `${modeLetter(run)} (${c.schedule ?? c.mode})`],
     ['optimizer', `${c.optimizer}, lr ${c.lr}`],
     ['clipping', c.clip === 'NONE' ? 'none' : `${c.clip} ${c.clipValue}`],
@@ -41,6 +41,7 @@ export function runPage(root: HTMLElement, id: number): Page {
   let run: RunDetail | null = null;
   let records: EpochRecord[] = [];
   let player: RolloutPlayer | null = null;
+  let info: ProblemInfo | null = null;
   let samples = 4;
   let rows: CurveRow[] = [];
   let rolloutShown = false;
@@ -94,12 +95,26 @@ export function runPage(root: HTMLElement, id: number): Page {
     }
     fill(rolloutBox, h('p', { class: 'muted' }, 'simulating …'));
     try {
-      const [json, x0] = await Promise.all([api.controller(id), api.initialStates(id, Math.min(samples, run.config.testSize))]);
-      const { rollout, loss, ms } = computeRollout(json, x0);
+      info ??= await api.problem(id);
+      const n = Math.min(samples, run.config.testSize);
+      const width = Math.min(760, rolloutBox.clientWidth || 720);
+      const title = `run ${id} · ${run.problem} · ${modeLetter(run)}`;
+      const bundled = bundledProblem(info);
+      let scene, loss, what;
+      if (bundled) {
+        const [json, x0] = await Promise.all([api.controller(id), api.initialStates(id, n)]);
+        const r = computeRollout(bundled, json, x0);
+        (scene = sceneOf(bundled, r.rollout, title, width)), (loss = r.loss);
+        what = `${n} samples × ${r.rollout.steps} steps simulated in ${r.ms.toFixed(0)} ms (${kernelsInUse()})`;
+      } else {
+        const f = await api.frames(id, n, width);
+        (scene = serverScene(f)), (loss = f.loss);
+        what = `${n} samples × ${f.totalSteps} steps simulated by the server (the problem comes from a module)`;
+      }
       const canvas = h('canvas', { id: 'rollout-canvas', class: 'rollout-canvas' });
       const button = h('button', { type: 'button', class: 'btn' }, 'Pause');
       const slider = h('input', { type: 'range', min: 0, value: 0, class: 'scrub', 'aria-label': 'frame' });
-      const p = new RolloutPlayer(canvas, rollout, `run ${id} · ${run.problem} · ${modeLetter(run)}`, Math.min(760, rolloutBox.clientWidth || 720), (i) => {
+      const p = new RolloutPlayer(canvas, scene, (i) => {
         slider.value = String(i);
       });
       slider.max = String(p.steps.length - 1);
@@ -112,7 +127,7 @@ export function runPage(root: HTMLElement, id: number): Page {
       player = p;
       fill(rolloutBox, canvas, h('div', { class: 'player' }, button, slider));
       rolloutInfo.dataset.loss = String(loss);
-      fill(rolloutInfo, `${rollout.samples} samples × ${rollout.steps} steps simulated in ${ms.toFixed(0)} ms (${kernelsInUse()}) · rollout loss ${sci(loss)}`);
+      fill(rolloutInfo, `${what} · rollout loss ${sci(loss)}`);
       p.play();
     } catch (e) {
       fill(rolloutBox, h('p', { class: 'error' }, `cannot roll out the controller: ${(e as Error).message}`));
@@ -138,7 +153,8 @@ export function runPage(root: HTMLElement, id: number): Page {
     if (changed) {
       fill(status, statusBadge(run.status));
       records = await api.records(id);
-      fill(factsBox, facts(run, records));
+      info ??= await api.problem(id).catch(() => null);
+      fill(factsBox, facts(run, info, records));
       drawCurves();
     }
     if (!rolloutShown) {

@@ -2,10 +2,9 @@
  * A sweep: the paper-style comparison per complexity (sweepFigureSpec, the spec `sbptt plot`
  * draws) with the mode and clipping series toggleable, and its runs; both follow the sweep live.
  */
-import { complexityLabel, complexityOf, complexityValues, CLIP_ORDER, finalLosses, labelsPresent, MODE_ORDER, modeLabel, type FigureRun } from '../../../runs/figures/data.js';
+import { complexityLabel, complexityOf, complexityValues, type FigureProblem, CLIP_ORDER, finalLosses, labelsPresent, MODE_ORDER, modeLabel, type FigureRun } from '../../../runs/figures/data.js';
 import { sweepFigureSpec, sweepPanels, type CurvePoint } from '../../../runs/figures/specs.js';
 import { CLIP_DASH, EXTRA_COLORS, MODE_COLORS } from '../../../runs/figures/style.js';
-import { getProblem, type ProblemDefinition } from '../../../physics/index.js';
 import type { StoredRun, SweepCurves } from '../../api-types.js';
 import { api, ApiError, poll } from '../api.js';
 import { chartSettings, chartToolbar, onChartSettings } from '../chart-settings.js';
@@ -13,6 +12,7 @@ import { Chart, downloadButtons } from '../charts.js';
 import { rowsToCsv } from '../curves.js';
 import { compareHref, duration, fill, h, link, progress, runHref, sci, statusBadge, table } from '../dom.js';
 import { interactive } from '../interactive.js';
+import { figureProblem } from '../problem.js';
 import { notFoundPage, type Page } from '../router.js';
 
 type SweepRun = StoredRun & { records: FigureRun['records'] };
@@ -34,7 +34,7 @@ function swatch(color: string, dash: readonly number[] = [1, 0]): SVGSVGElement 
 
 export function sweepPage(root: HTMLElement, name: string): Page {
   const hidden = { modes: new Set<string>(), clips: new Set<string>() };
-  let problem: ProblemDefinition | null = null;
+  let problem: FigureProblem | null = null;
   let runs: SweepRun[] = [];
   let shownKey = '';
   let curvesKey = '';
@@ -92,8 +92,8 @@ export function sweepPage(root: HTMLElement, name: string): Page {
     if (!shown.some((r) => r.records.length > 0)) {
       chart.message(runs.some((r) => r.records.length > 0) ? 'No series selected: tick a mode and a clipping mode.' : 'No epochs stored yet; the curves appear as the runs progress.');
     } else {
-      // Panels share the card's width (one row of at most 4; quantum adds the update-size panel).
-      const panels = Math.min(4, complexityValues(problem, shown.filter((r) => r.records.length > 0)).length + (problem.name === 'quantum' ? 1 : 0));
+      // Panels share the card's width (one row of at most 4, plus the update-size panel where the problem has one).
+      const panels = Math.min(4, complexityValues(problem, shown.filter((r) => r.records.length > 0)).length + (problem.updateSizePanel ? 1 : 0));
       const panelWidth = Math.max(200, Math.min(420, Math.floor(((chartBox.clientWidth || 1100) - 170) / panels) - 80));
       const { smooth, yScale, x } = chartSettings();
       const spec = sweepFigureSpec(problem, shown, { sweep: name, window: smooth, yScale, x, panelWidth, panelHeight: 240 });
@@ -122,7 +122,7 @@ export function sweepPage(root: HTMLElement, name: string): Page {
     fill(
       runsBox,
       table(
-        ['run', p.complexity.key, 'mode', 'clip', 'status', 'epochs', window > 1 ? `test loss (${window}-epoch avg.)` : 'test loss', 'train time', ''],
+        ['run', p.complexity?.key ?? 'complexity', 'mode', 'clip', 'status', 'epochs', window > 1 ? `test loss (${window}-epoch avg.)` : 'test loss', 'train time', ''],
         sorted.map((r) => [
           link(runHref(r.id), `#${r.id}`),
           complexityLabel(p, complexityOf(p, { ...r, records: [] })),
@@ -151,7 +151,7 @@ export function sweepPage(root: HTMLElement, name: string): Page {
       throw e;
     }
     if (!problem) {
-      problem = getProblem(detail.problem);
+      problem = figureProblem(detail.problemInfo);
       document.title = `${name} · stable-bptt`;
     }
     const done = detail.runs.filter((r) => r.status !== 'queued' && r.status !== 'running').length;

@@ -6,9 +6,9 @@
  * pivot, and the force is an arrow on the cart whose length is |F| over the largest |F| of the
  * rollout. A legend line names the target and gives the cart's position. Pure.
  */
-import { CARTPOLE_CONSTANTS } from '../../physics/cartpole/index.js';
-import type { SceneSpec } from './scenes.js';
-import { arrow, circle, COLORS, controlStep, finiteRange, fitWorld, fmt, inset, line, rect, text, type Rect, type Rollout } from './svg.js';
+import { CARTPOLE_CONSTANTS } from './step.js';
+import type { SceneSpec } from '../presentation.js';
+import { arrow, circle, COLORS, controlStep, finiteRange, fitWorld, fmt, inset, line, rect, text, type Rect, type Rollout } from '../scene/svg.js';
 
 const CART_HALF_WIDTH = 0.16;
 const CART_HEIGHT = 0.12;

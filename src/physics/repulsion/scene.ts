@@ -3,8 +3,8 @@
  * trails of their recent positions, the target (origin) marked, on a fixed square window that
  * holds every position of the rollout. Pure.
  */
-import type { SceneSpec } from './scenes.js';
-import { circle, COLORS, finiteRange, fitWorld, fmt, inset, line, rect, text, type Rect, type Rollout } from './svg.js';
+import type { SceneSpec } from '../presentation.js';
+import { circle, COLORS, finiteRange, fitWorld, fmt, inset, line, rect, text, type Rect, type Rollout } from '../scene/svg.js';
 
 /** Opacity of a trail segment `age` steps old, of a trail `trail` steps long. */
 const trailOpacity = (age: number, trail: number): number => 0.08 + 0.62 * (1 - age / trail);

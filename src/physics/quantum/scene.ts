@@ -4,9 +4,9 @@
  * it the control u(t) up to the current step with a moving marker. Both axes are shared by all
  * samples and fixed over the rollout. Pure.
  */
-import { eigenstate } from '../../physics/quantum/eigen.js';
-import type { SceneSpec } from './scenes.js';
-import { circle, COLORS, controlStep, finiteRange, fitPlot, fmt, inset, line, polygon, polyline, text, type Rect, type Rollout } from './svg.js';
+import { eigenstate } from './eigen.js';
+import type { SceneSpec } from '../presentation.js';
+import { circle, COLORS, controlStep, finiteRange, fitPlot, fmt, inset, line, polygon, polyline, text, type Rect, type Rollout } from '../scene/svg.js';
 
 export function quantumScene(ro: Rollout): SceneSpec {
   const nx = Number(ro.settings.nx);

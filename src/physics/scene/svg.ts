@@ -3,35 +3,12 @@
  * colour set, panel grids and world-to-pixel maps. Pure (no Node built-ins, no rasteriser), so
  * a browser dashboard can reuse the scenes as they are.
  */
-import type { Settings } from '../../physics/problem.js';
+import type { Rect } from '../presentation.js';
 
-/** A forward rollout of B samples, as `Unroll.forward` leaves it. */
-export interface Rollout {
-  /** Problem name (a key of PROBLEMS). */
-  readonly problem: string;
-  readonly settings: Settings;
-  /** Nt. */
-  readonly steps: number;
-  /** B, the animated samples. */
-  readonly samples: number;
-  readonly stateSize: number;
-  readonly controlSize: number;
-  /** x_0 … x_Nt, each [B][stateSize]. */
-  readonly states: readonly Float64Array[];
-  /** c_0 … c_{Nt−1}, each [B][controlSize]. */
-  readonly controls: readonly Float64Array[];
-}
+export type { Rollout, Rect } from '../presentation.js';
 
 /** The control shown with state x_n: c_n, and the last one c_{Nt−1} with the final state. */
 export const controlStep = (n: number, steps: number): number => Math.min(n, steps - 1);
-
-/** A pixel rectangle. */
-export interface Rect {
-  readonly x: number;
-  readonly y: number;
-  readonly w: number;
-  readonly h: number;
-}
 
 /**
  * Every colour the scenes draw with. The GIF palette is built from these and their blends
