@@ -97,13 +97,15 @@ test('CLI: runs lists, export writes CSV and JSON, and bad targets or formats ar
   assert.equal(train.status, 0, train.stderr);
   assert.match(train.stdout, /stored as run 1/);
   const list = sbptt('runs');
-  assert.match(list.stdout, /\n\s*1\s+cartpole\s+combined\s+NONE\s+done\s+2\/2/);
+  assert.match(list.stdout, /\n\s*1\s+cartpole\s+poles 1\s+C\s+NONE\s+done\s+2\/2/);
   const csv = sbptt('export', '1', '--format', 'csv').stdout.trim().split('\n');
-  assert.equal(csv[0], 'run,problem,mode,clip,seed,epoch,loss,train_loss,test_loss,grad_size,cos_sim,time');
+  assert.equal(csv[0], 'run,problem,complexity,mode,clip,seed,epoch,loss,train_loss,test_loss,grad_size,cos_sim,time');
   assert.equal(csv.length, 3);
+  assert.match(csv[1]!, /^1,cartpole,1,C,NONE,0,1,/);
   const json = JSON.parse(sbptt('export', '1', '--format', 'json').stdout);
   assert.equal(json[0].records.length, 2);
-  assert.equal(Number(csv[2]!.split(',')[8]), json[0].records[1].testLoss);
+  assert.equal(json[0].complexity, 1);
+  assert.equal(Number(csv[2]!.split(',')[9]), json[0].records[1].testLoss);
   for (const [args, msg] of [
     [['export', '42'], /no run with id 42/],
     [['export', 'nosuchsweep'], /no run id or sweep named "nosuchsweep"/],
