@@ -15,81 +15,81 @@ const TINY: TrainOverrides = { epochs: 5, trainSize: 16, testSize: 8, settings: 
 const config = (o: TrainOverrides = {}) => resolveTrainConfig(cartpole, { ...TINY, ...o, settings: { ...TINY.settings, ...o.settings } });
 const withoutTime = (rs: readonly EpochRecord[]) => rs.map(({ time: _t, ...r }) => r);
 
-test('store round trip: config, status, records, checkpoint, controller', () => {
-  const store = RunStore.open(tmp());
-  const id = store.createRun(config({ mode: 'C' }), 'sweep-a');
-  assert.equal(store.run(id).status, 'queued');
-  const { status, trainer } = executeRun(store, id, cartpole);
+test('store round trip: config, status, records, checkpoint, controller', async () => {
+  const store = await RunStore.open(tmp());
+  const id = await store.createRun(config({ mode: 'C' }), 'sweep-a');
+  assert.equal((await store.run(id)).status, 'queued');
+  const { status, trainer } = await executeRun(store, id);
   assert.equal(status, 'done');
-  const run = store.run(id);
+  const run = await store.run(id);
   assert.equal(run.status, 'done');
   assert.equal(run.config.mode, 'combined');
   assert.equal(run.epochsDone, 5);
   assert.ok(run.startedAt && run.finishedAt && run.trainSeconds > 0 && run.codeVersion !== 'unknown');
-  assert.deepEqual(store.records(id), trainer!.records);
-  assert.equal(store.checkpoint(id)!.epoch, 5);
-  assert.deepEqual(store.controller(id)!.params[0]!.data, Array.from(trainer!.params.subarray(0, 4 * 8)));
-  assert.deepEqual(store.runs({ sweep: 'sweep-a' }).map((r) => r.id), [id]);
-  assert.deepEqual(store.runs({ status: 'queued' }), []);
-  assert.deepEqual(store.sweeps(), [{ sweep: 'sweep-a', runs: 1, done: 1 }]);
-  assert.throws(() => store.run(999), /no run with id 999/);
-  store.close();
+  assert.deepEqual(await store.records(id), trainer!.records);
+  assert.equal((await store.checkpoint(id))!.epoch, 5);
+  assert.deepEqual((await store.controller(id))!.params[0]!.data, Array.from(trainer!.params.subarray(0, 4 * 8)));
+  assert.deepEqual((await store.runs({ sweep: 'sweep-a' })).map((r) => r.id), [id]);
+  assert.deepEqual(await store.runs({ status: 'queued' }), []);
+  assert.deepEqual(await store.sweeps(), [{ sweep: 'sweep-a', runs: 1, done: 1 }]);
+  await assert.rejects(store.run(999), /no run with id 999/);
+  await store.close();
 });
 
 test('two processes writing one store at once lose nothing', async () => {
   const path = tmp();
-  RunStore.open(path).close();
+  (await RunStore.open(path)).close();
   const worker = (): Promise<number> =>
     new Promise((resolve) => {
       const p = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/store-worker.ts', 'write', path, '15', '8'], { stdio: 'inherit' });
       p.on('exit', (code) => resolve(code ?? -1));
     });
   assert.deepEqual(await Promise.all([worker(), worker()]), [0, 0]);
-  const store = RunStore.open(path);
-  const runs = store.runs({ sweep: 'concurrent' });
+  const store = await RunStore.open(path);
+  const runs = await store.runs({ sweep: 'concurrent' });
   assert.equal(runs.length, 30);
   for (const r of runs) {
     assert.equal(r.status, 'done');
-    assert.deepEqual(store.records(r.id).map((e) => e.testLoss), Array(8).fill(r.id));
+    assert.deepEqual((await store.records(r.id)).map((e) => e.testLoss), Array(8).fill(r.id));
   }
-  store.close();
+  await store.close();
 });
 
-test('after kill -9 the same run resumes from its checkpoint and ends with the uninterrupted numbers', () => {
-  const reference = RunStore.open(tmp());
-  const refId = reference.createRun(config({ mode: 'C', optimizer: 'ADAM' }));
-  executeRun(reference, refId, cartpole);
+test('after kill -9 the same run resumes from its checkpoint and ends with the uninterrupted numbers', async () => {
+  const reference = await RunStore.open(tmp());
+  const refId = await reference.createRun(config({ mode: 'C', optimizer: 'ADAM' }));
+  await executeRun(reference, refId);
   const path = tmp();
-  const store = RunStore.open(path);
-  const id = store.createRun(config({ mode: 'C', optimizer: 'ADAM' }));
+  const store = await RunStore.open(path);
+  const id = await store.createRun(config({ mode: 'C', optimizer: 'ADAM' }));
   const killed = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/store-worker.ts', 'train', path, String(id), '3']);
   assert.equal(killed.signal, 'SIGKILL');
-  assert.equal(store.run(id).status, 'running');
-  assert.equal(store.checkpoint(id)!.epoch, 3);
+  assert.equal((await store.run(id)).status, 'running');
+  assert.equal((await store.checkpoint(id))!.epoch, 3);
   let resumedFrom = -1;
-  assert.equal(executeRun(store, id, cartpole, { onStart: (t) => (resumedFrom = t.epoch) }).status, 'done');
+  assert.equal((await executeRun(store, id, { onStart: (t) => (resumedFrom = t.epoch) })).status, 'done');
   assert.equal(resumedFrom, 3);
-  assert.deepEqual(withoutTime(store.records(id)), withoutTime(reference.records(refId)));
-  assert.deepEqual(store.controller(id)!.params, reference.controller(refId)!.params);
-  assert.equal(executeRun(store, id, cartpole).status, 'done', 'a finished run is not redone');
-  store.close();
-  reference.close();
+  assert.deepEqual(withoutTime(await store.records(id)), withoutTime(await reference.records(refId)));
+  assert.deepEqual((await store.controller(id))!.params, (await reference.controller(refId))!.params);
+  assert.equal((await executeRun(store, id)).status, 'done', 'a finished run is not redone');
+  await store.close();
+  await reference.close();
 });
 
-test('a diverging run is marked diverged with its reason; a broken one failed', () => {
-  const store = RunStore.open(tmp());
-  const bad = store.createRun(config({ optimizer: 'SGD', lr: 1e12, mode: 'R', settings: { zeroLastKernel: false } }));
-  assert.equal(executeRun(store, bad, cartpole).status, 'diverged');
-  assert.match(store.run(bad).reason!, /non-finite/);
-  const broken = store.createRun({ ...config(), dataset: 'reference', settings: { ...config().settings, poles: 7 } });
-  assert.equal(executeRun(store, broken, cartpole).status, 'failed');
-  assert.match(store.run(broken).reason!, /no published dataset/);
-  const ok = store.createRun(config({ epochs: 1 }));
-  assert.equal(executeRun(store, ok, cartpole).status, 'done');
-  store.close();
+test('a diverging run is marked diverged with its reason; a broken one failed', async () => {
+  const store = await RunStore.open(tmp());
+  const bad = await store.createRun(config({ optimizer: 'SGD', lr: 1e12, mode: 'R', settings: { zeroLastKernel: false } }));
+  assert.equal((await executeRun(store, bad)).status, 'diverged');
+  assert.match((await store.run(bad)).reason!, /non-finite/);
+  const broken = await store.createRun({ ...config(), dataset: 'reference', settings: { ...config().settings, poles: 7 } });
+  assert.equal((await executeRun(store, broken)).status, 'failed');
+  assert.match((await store.run(broken)).reason!, /no published dataset/);
+  const ok = await store.createRun(config({ epochs: 1 }));
+  assert.equal((await executeRun(store, ok)).status, 'done');
+  await store.close();
 });
 
-test('CLI: runs lists, export writes CSV and JSON, and bad targets or formats are clear errors', () => {
+test('CLI: runs lists, export writes CSV and JSON, and bad targets or formats are clear errors', async () => {
   const path = tmp();
   const sbptt = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--store', path], { encoding: 'utf8' });
   const out = join(mkdtempSync(join(tmpdir(), 'sbptt-out-')), 'run');
