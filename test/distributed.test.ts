@@ -169,7 +169,7 @@ describe('distributed sweeps on PostgreSQL', { skip: havePostgres() ? false : NO
     assert.deepEqual(summaries.map((x) => [x.sweep, x.counts.done, x.counts.diverged, x.epochsDone]), [['bad', 0, 1, 0], ['broken', 0, 0, 0], [runs[0]!.sweep!, 2, 0, 6]]);
     const csv = sbptt(['export', runs[0]!.sweep!, '--store', url]).stdout.trim().split('\n');
     assert.equal(csv.length, 1 + 6);
-    assert.equal(Number(csv[3]!.split(',')[8]), (await store.records(runs[0]!.id))[2]!.testLoss);
+    assert.equal(Number(csv[3]!.split(',')[9]), (await store.records(runs[0]!.id))[2]!.testLoss); // test_loss, after run,problem,complexity,mode,clip,seed,epoch,loss,train_loss
     // A failed run (an error, not a divergence) is queued again by the same command.
     await store.finish(runs[0]!.id, 'failed', 'a disk was full', null);
     assert.match(sbptt(args).stdout, /1 newly queued/);
@@ -215,15 +215,15 @@ describe('distributed sweeps on PostgreSQL', { skip: havePostgres() ? false : NO
     await query(v1, "INSERT INTO runs (problem, config, seed, status, created_at, code_version) VALUES ('cartpole', $1, 0, 'queued', 'then', '0.0.1')", [JSON.stringify({ problem: 'cartpole' })]);
     const old = sbptt(['worker', '--store', v1]);
     assert.equal(old.status, 2);
-    assert.match(old.stderr, /has schema version 1, this sbptt needs 2: upgrade it once with `sbptt migrate --store <it>`/);
+    assert.match(old.stderr, /has schema version 1, this sbptt needs 3: upgrade it once with `sbptt migrate --store <it>`/);
     assert.ok(!old.stderr.includes(PG_PASSWORD));
     const migrated = sbptt(['migrate', '--store', v1]);
-    assert.match(migrated.stdout, /^run store postgres:\/\/sbptt:\*\*\*@.*: schema version 2$/m);
-    assert.equal((await query<{ version: number }>(v1, 'SELECT version FROM sbptt_schema'))[0]!.version, 2);
+    assert.match(migrated.stdout, /^run store postgres:\/\/sbptt:\*\*\*@.*: schema version 3$/m);
+    assert.equal((await query<{ version: number }>(v1, 'SELECT version FROM sbptt_schema'))[0]!.version, 3);
     const upgraded = await RunStore.open(v1, { create: false });
-    assert.deepEqual((await upgraded.runs()).map((r) => [r.status, r.codeVersion]), [['queued', '0.0.1']]);
+    assert.deepEqual((await upgraded.runs()).map((r) => [r.status, r.codeVersion, r.problemSource]), [['queued', '0.0.1', { kind: 'builtin', name: 'cartpole' }]]);
     await upgraded.close();
     await query(v1, 'UPDATE sbptt_schema SET version = 99');
-    await opening(v1, /schema version 99, newer than this sbptt knows \(2\): update sbptt/);
+    await opening(v1, /schema version 99, newer than this sbptt knows \(3\): update sbptt/);
   });
 });
