@@ -30,6 +30,7 @@ function facts(run: RunDetail, info: ProblemInfo | null, records: readonly Epoch
     ['epochs', `${run.epochsDone} of ${c.epochs}`],
     ['test loss', last ? sci(last.testLoss) : '—'],
     ['train time', duration(run.trainSeconds)],
+    ['code', run.codeVersion],
     ['created', `${when(run.createdAt)}${run.finishedAt ? ` · finished ${when(run.finishedAt)}` : ''}`],
     ['sweep', run.sweep === null ? '—' : h('a', { href: sweepHref(run.sweep) }, run.sweep)],
   ];
