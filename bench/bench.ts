@@ -138,4 +138,4 @@ function updates(): void {
 }
 
 if (!args.includes('--study-only')) updates();
-if (!args.includes('--updates-only')) runStudy({ quick, only, out: join(packageRoot(), 'bench', 'study.json') });
+if (!args.includes('--updates-only')) await runStudy({ quick, only, out: join(packageRoot(), 'bench', 'study.json') });

@@ -49,17 +49,19 @@ interface GridEstimate {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Times `epochs` epochs (after one warm-up) of one run config in a temporary store. */
-function timeEpochs(problem: string, settings: Record<string, SettingValue>, mode: Mode, precision: Precision, epochs: number, store: RunStore): Omit<EpochTiming, 'problem' | 'complexity' | 'mode' | 'precision'> {
+async function timeEpochs(
+  problem: string, settings: Record<string, SettingValue>, mode: Mode, precision: Precision, epochs: number, store: RunStore,
+): Promise<Omit<EpochTiming, 'problem' | 'complexity' | 'mode' | 'precision'>> {
   const def = builtinProblem(problem);
   const config = resolveTrainConfig(def, { mode, precision, settings, epochs: epochs + 1 });
   const trainer = new Trainer(def, config);
-  const id = store.createRun(config);
+  const id = await store.createRun(config);
   const parts = { epoch: [] as number[], update: [] as number[], evaluation: [] as number[], checkpoint: [] as number[] };
   for (let e = 0; e <= epochs; e++) {
     const t0 = performance.now();
     const record = trainer.runEpoch();
     const t1 = performance.now();
-    store.saveProgress(id, trainer.snapshot());
+    await store.saveProgress(id, trainer.snapshot());
     const t2 = performance.now();
     if (!record) throw new Error(`${problem} ${mode} ${precision} diverged in the bench`);
     if (e === 0) continue;
@@ -71,9 +73,9 @@ function timeEpochs(problem: string, settings: Record<string, SettingValue>, mod
   return { epochSeconds: median(parts.epoch), updateSeconds: median(parts.update), evalSeconds: median(parts.evaluation), checkpointSeconds: median(parts.checkpoint) };
 }
 
-export function runStudy(o: { quick: boolean; only: string | undefined; out: string }): void {
+export async function runStudy(o: { quick: boolean; only: string | undefined; out: string }): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sbptt-bench-'));
-  const store = RunStore.open(join(dir, 'bench.sqlite'));
+  const store = await RunStore.open(join(dir, 'bench.sqlite'));
   const workers = availableParallelism();
   const epochsPerCell = o.quick ? 1 : 2;
   const timings: EpochTiming[] = [];
@@ -94,7 +96,7 @@ export function runStudy(o: { quick: boolean; only: string | undefined; out: str
           const complexity = `${complexityOf.key}=${String(value)}`;
           // Precisions alternate cell by cell, so both see the same load.
           for (const precision of PRECISIONS) {
-            const t = timeEpochs(def.name, settings, mode, precision, epochsPerCell, store);
+            const t = await timeEpochs(def.name, settings, mode, precision, epochsPerCell, store);
             timings.push({ problem: def.name, complexity, mode: letter, precision, ...t });
             mean[precision] += t.epochSeconds / timed.length;
             process.stdout.write(
@@ -119,7 +121,7 @@ export function runStudy(o: { quick: boolean; only: string | undefined; out: str
       );
     }
   } finally {
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
   const total = {} as Record<Precision, number>;

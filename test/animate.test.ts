@@ -23,9 +23,9 @@ const TINY: Record<string, TrainOverrides['settings']> = {
 const tmpStore = (): string => join(mkdtempSync(join(tmpdir(), 'sbptt-animate-')), 'runs.sqlite');
 
 /** A run of `problem` in `store`: trained for one epoch (controller stored) unless `execute` is false. */
-function makeRun(store: RunStore, def: ProblemDefinition, execute = true): number {
-  const id = store.createRun(resolveTrainConfig(def, { settings: TINY[def.name]!, epochs: 1, trainSize: 8, testSize: 8 }));
-  if (execute) assert.equal(executeRun(store, id, def).status, 'done');
+async function makeRun(store: RunStore, def: ProblemDefinition, execute = true): Promise<number> {
+  const id = await store.createRun(resolveTrainConfig(def, { settings: TINY[def.name]!, epochs: 1, trainSize: 8, testSize: 8 }));
+  if (execute) assert.equal((await executeRun(store, id, { problem: def })).status, 'done');
   return id;
 }
 
@@ -63,7 +63,7 @@ function checkGif(gif: Uint8Array, frames: number, width: number, height: number
   assert.ok(ink > 200, `only ${ink} dark pixels`);
 }
 
-test('frame steps: every k-th step and always the last; default stride keeps ≤ 101 frames', () => {
+test('frame steps: every k-th step and always the last; default stride keeps ≤ 101 frames', async () => {
   assert.deepEqual(frameSteps(20, 3), [0, 3, 6, 9, 12, 15, 18, 20]);
   assert.deepEqual(frameSteps(12, 1).length, 13);
   assert.deepEqual(frameSteps(8, 4), [0, 4, 8]);
@@ -72,7 +72,7 @@ test('frame steps: every k-th step and always the last; default stride keeps ≤
   assert.throws(() => frameSteps(10, 0), /positive integer/);
 });
 
-test('cart-pole scene geometry: θ = 0 points up, θ = π hangs down, θ = π/2 points right', () => {
+test('cart-pole scene geometry: θ = 0 points up, θ = π hangs down, θ = π/2 points right', async () => {
   const rollout: Rollout = {
     problem: 'cartpole',
     settings: { poles: 3, duration: 1 },
@@ -133,12 +133,12 @@ for (const [name, every, size, frames] of [
   ['repulsion', undefined, undefined, 13],
   ['quantum', 2, { width: 320, height: 200 }, 5],
 ] as const) {
-  test(`animate a trained ${name} run: frames, size, motion`, () => {
-    const store = RunStore.open(tmpStore());
+  test(`animate a trained ${name} run: frames, size, motion`, async () => {
+    const store = await RunStore.open(tmpStore());
     try {
       const def = builtinProblem(name);
-      const id = makeRun(store, def);
-      const a = animateRun(store, id, def, { ...(every !== undefined && { every }), ...size });
+      const id = await makeRun(store, def);
+      const a = await animateRun(store, id, def, { ...(every !== undefined && { every }), ...size });
       assert.equal(a.steps.length, frames);
       assert.equal(a.every, every ?? 1);
       const width = size?.width ?? 480;
@@ -149,12 +149,12 @@ for (const [name, every, size, frames] of [
       checkGif(a.gif, frames, width, height);
       assert.ok(a.gif.length < 200_000, `${a.gif.length} bytes`);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 }
 
-test('a diverged controller (non-finite controls and states) still renders every problem', () => {
+test('a diverged controller (non-finite controls and states) still renders every problem', async () => {
   for (const def of BUILTIN_PROBLEMS) {
     const settings = resolveSettings(def, TINY[def.name]!);
     const problem = def.create(settings);
@@ -167,7 +167,7 @@ test('a diverged controller (non-finite controls and states) still renders every
   }
 });
 
-test('pure scene files use no Node built-ins, resvg or gifenc', () => {
+test('pure scene files use no Node built-ins, resvg or gifenc', async () => {
   const files = ['src/physics/scene/svg.ts', 'src/physics/scene/generic.ts', 'src/runs/animate/scenes.ts', ...['cartpole', 'repulsion', 'quantum'].map((p) => `src/physics/${p}/scene.ts`)];
   for (const f of files) {
     const src = readFileSync(f, 'utf8');
@@ -191,10 +191,10 @@ function sbptt(...args: string[]): Promise<{ code: number; out: string; err: str
 
 test('sbptt animate: writes the GIF and prints its path; clear one-line errors', async () => {
   const path = tmpStore();
-  const store = RunStore.open(path);
-  const done = makeRun(store, cartpole);
-  const queued = makeRun(store, cartpole, false);
-  store.close();
+  const store = await RunStore.open(path);
+  const done = await makeRun(store, cartpole);
+  const queued = await makeRun(store, cartpole, false);
+  await store.close();
   const gifPath = join(path, '..', 'out', 'anim.gif');
   const [ok, unknown, pending, badSize, tooMany, noStore] = await Promise.all([
     sbptt('animate', String(done), '--store', path, '--out', gifPath, '--every', '5', '--samples', '2'),

@@ -115,8 +115,8 @@ test('a problem module trains, sweeps, exports, animates and is served like a bu
   assert.match(sweep.stdout, /2\/2 runs finished \(2 done\)/);
   const name = /sweep (heat-[0-9a-f]{8})/.exec(sweep.stdout)![1]!;
 
-  const s = RunStore.open(store);
-  const runs = s.runs();
+  const s = await RunStore.open(store);
+  const runs = await s.runs();
   assert.deepEqual(runs.map((r) => [r.problem, r.status]), [['pendulum', 'done'], ['heat', 'done'], ['heat', 'done']]);
   for (const r of runs) {
     assert.equal(r.problemSource.kind, 'module');
@@ -130,7 +130,7 @@ test('a problem module trains, sweeps, exports, animates and is served like a bu
   assert.equal(frames.steps.at(-1), 10);
   assert.match(frames.frames[0]!, /^<svg[^>]*width="480"/);
   assert.match(frames.frames[0]!, /state \(12 values\)/);
-  s.close();
+  await s.close();
 
   const [csv, gif, plot, resumed] = await Promise.all([
     sbptt('export', name, '--store', store),

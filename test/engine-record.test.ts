@@ -150,6 +150,31 @@ test('forks keep their own intermediates: all forwards first, then the backwards
   }
 });
 
+test('an unroll over forks chains outputs into inputs without copies and matches eager bit for bit', () => {
+  const rng = new Rng(12);
+  const steps = 3;
+  const unroll = (x0: Tensor, ...cs: Tensor[]): Tensor => cs.reduce((x, c) => wallCartStep(x, c), x0);
+  const x0 = rand([8, 4], rng, -1.2, 1.2);
+  const cs = Array.from({ length: steps }, () => rand([8, 1], rng));
+  const rec = record(wallCartStep, [x0, cs[0]!]);
+  const forks = cs.map(() => rec.fork());
+  const xs = [x0.data];
+  forks.forEach((f, n) => xs.push(f.forward([xs[n]!, cs[n]!.data])));
+  const eager = vjp(unroll, [x0, ...cs]);
+  assertSameBits(xs[steps]!, eager.value.data, 'final state');
+  const outBar = Float64Array.from({ length: 32 }, () => rng.uniform(-1, 1));
+  const expected = eager.pullback(outBar);
+  let xBar = outBar;
+  for (let n = steps - 1; n >= 0; n--) {
+    const prev = new Float64Array(32);
+    const cBar = new Float64Array(8);
+    forks[n]!.backward(xBar, [prev, cBar]);
+    assertSameBits(cBar, expected[n + 1]!, `control ${n} cotangent`);
+    xBar = prev;
+  }
+  assertSameBits(xBar, expected[0]!, 'initial state cotangent');
+});
+
 test('a fused kernel without a plan cannot be recorded, with an error naming it', () => {
   const fusedDouble = registerKernel({
     name: 'TestFusedDouble',

@@ -36,33 +36,33 @@ const DIVERGE_AT = 31; // the diverged run's record of this epoch has a NaN test
 const lossOf = (id: number, e: number): number => (1 + id) * Math.exp(-e / 15) * (1 + 0.3 * Math.sin(e * (id + 1)));
 
 /** A fake sweep: poles 2 and 1 (created in that order) × R, C × NONE, NORM; one diverged run; one queued run without records. */
-function fakeSweep(path: string): { ids: number[]; diverged: number; queued: number } {
-  const store = RunStore.open(path);
+async function fakeSweep(path: string): Promise<{ ids: number[]; diverged: number; queued: number }> {
+  const store = await RunStore.open(path);
   const ids: number[] = [];
   let diverged = -1;
   for (const poles of [2, 1]) {
     for (const mode of ['full', 'combined']) {
       for (const clip of ['NONE', 'NORM']) {
-        const id = store.createRun(resolveTrainConfig(cartpole, { mode, clip, epochs: EPOCHS, settings: { poles } }), 'fake');
+        const id = await store.createRun(resolveTrainConfig(cartpole, { mode, clip, epochs: EPOCHS, settings: { poles } }), 'fake');
         ids.push(id);
         const divergent = poles === 2 && mode === 'full' && clip === 'NONE';
         const records: EpochRecord[] = [];
         for (let e = 1; e <= (divergent ? DIVERGE_AT : EPOCHS); e++) records.push(record(e, divergent && e === DIVERGE_AT ? NaN : lossOf(id, e), 0.5 * id));
-        store.saveProgress(id, { epoch: records.length, params: [0], optimizer: { name: 'ADAM', lr: 1e-3, t: 1, slots: {} }, records });
+        await store.saveProgress(id, { epoch: records.length, params: [0], optimizer: { name: 'ADAM', lr: 1e-3, t: 1, slots: {} }, records });
         if (divergent) {
           diverged = id;
-          store.finish(id, 'diverged', `non-finite evaluation loss after epoch ${DIVERGE_AT}`, null);
-        } else store.finish(id, 'done', null, null);
+          await store.finish(id, 'diverged', `non-finite evaluation loss after epoch ${DIVERGE_AT}`, null);
+        } else await store.finish(id, 'done', null, null);
       }
     }
   }
-  const queued = store.createRun(resolveTrainConfig(cartpole, { mode: 'stop', clip: 'VALUE', settings: { poles: 1 } }), 'fake');
-  store.createRun(resolveTrainConfig(cartpole, { settings: { poles: 3 } }), 'other');
-  store.close();
+  const queued = await store.createRun(resolveTrainConfig(cartpole, { mode: 'stop', clip: 'VALUE', settings: { poles: 1 } }), 'fake');
+  await store.createRun(resolveTrainConfig(cartpole, { settings: { poles: 3 } }), 'other');
+  await store.close();
   return { ids, diverged, queued };
 }
 
-test('smoothing: 30-epoch moving average padded with the first value, same length', () => {
+test('smoothing: 30-epoch moving average padded with the first value, same length', async () => {
   assert.deepEqual(movingAverage([]), []);
   assert.deepEqual(movingAverage([1, 2, 3, 4], 3), [1, 4 / 3, 2, 3]);
   assert.deepEqual(movingAverage([7, 7, 7, 7, 7]), [7, 7, 7, 7, 7]);
@@ -80,9 +80,9 @@ test('smoothing: 30-epoch moving average padded with the first value, same lengt
 
 test('sweep figure: files, panels in complexity order, series per mode and clip, table = smoothed records', async () => {
   const path = join(tmp('store'), 'runs.sqlite');
-  const { ids, diverged, queued } = fakeSweep(path);
+  const { ids, diverged, queued } = await fakeSweep(path);
   const out = join(tmp('out'), 'figs');
-  const store = RunStore.open(path);
+  const store = await RunStore.open(path);
   try {
     const files = await plotSweep(store, 'fake', out);
     assert.deepEqual(files, { svg: join(out, 'fake.svg'), png: join(out, 'fake.png'), md: join(out, 'fake.md'), plotted: 8, runs: 9 });
@@ -126,11 +126,11 @@ test('sweep figure: files, panels in complexity order, series per mode and clip,
     assert.match(md, new RegExp(`run ${diverged} \\(poles = 2, R, NONE\\): diverged, plotted up to epoch ${DIVERGE_AT - 1}.*non-finite evaluation loss`));
     assert.match(md, new RegExp(`run ${queued} \\(poles = 1, S, VALUE\\): queued, no records`));
   } finally {
-    store.close();
+    await store.close();
   }
 });
 
-test('quantum: titles count targets from 0 too, and a fourth panel shows the smoothed update size of the largest target', () => {
+test('quantum: titles count targets from 0 too, and a fourth panel shows the smoothed update size of the largest target', async () => {
   const run = (id: number, target: number, mode: 'full' | 'combined'): FigureRun => ({
     id,
     problem: 'quantum',
@@ -163,7 +163,7 @@ test('toy figure: four panels (three quivers with trajectories, the loss curves)
   for (const text of ['gradient g = ∇L', 'rotated r = R(−60°)·g', 'combined', 'loss L(θ)', 'iteration']) assert.ok(svg.includes(text), text);
 });
 
-test('the spec builders stay pure (no Node built-ins, no vega at run time)', () => {
+test('the spec builders stay pure (no Node built-ins, no vega at run time)', async () => {
   for (const f of ['smooth', 'data', 'specs', 'toy-spec', 'table', 'style']) {
     const src = readFileSync(join('src/runs/figures', `${f}.ts`), 'utf8');
     assert.doesNotMatch(src, /from '(node:|fs|path|os)/, f);
@@ -172,9 +172,9 @@ test('the spec builders stay pure (no Node built-ins, no vega at run time)', () 
   }
 });
 
-test('CLI: plot writes the three files; an unknown sweep is one clear line and exit code 2', () => {
+test('CLI: plot writes the three files; an unknown sweep is one clear line and exit code 2', async () => {
   const path = join(tmp('cli'), 'runs.sqlite');
-  fakeSweep(path);
+  await fakeSweep(path);
   const out = join(tmp('cli-out'), 'figures');
   const sbptt = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
   const ok = sbptt('plot', 'fake', '--store', path, '--out', out);

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,102 +16,104 @@ const TINY: TrainOverrides = { epochs: 5, trainSize: 16, testSize: 8, settings: 
 const config = (o: TrainOverrides = {}) => resolveTrainConfig(cartpole, { ...TINY, ...o, settings: { ...TINY.settings, ...o.settings } });
 const withoutTime = (rs: readonly EpochRecord[]) => rs.map(({ time: _t, ...r }) => r);
 
-test('store round trip: config, status, records, checkpoint, controller', () => {
-  const store = RunStore.open(tmp());
-  const id = store.createRun(config({ mode: 'C' }), 'sweep-a');
-  assert.equal(store.run(id).status, 'queued');
-  const { status, trainer } = executeRun(store, id, cartpole);
+test('store round trip: config, status, records, checkpoint, controller', async () => {
+  const store = await RunStore.open(tmp());
+  const id = await store.createRun(config({ mode: 'C' }), 'sweep-a');
+  assert.equal((await store.run(id)).status, 'queued');
+  const { status, trainer } = await executeRun(store, id);
   assert.equal(status, 'done');
-  const run = store.run(id);
+  const run = await store.run(id);
   assert.equal(run.status, 'done');
   assert.equal(run.config.mode, 'combined');
   assert.equal(run.epochsDone, 5);
   assert.ok(run.startedAt && run.finishedAt && run.trainSeconds > 0 && run.codeVersion !== 'unknown');
-  assert.deepEqual(store.records(id), trainer!.records);
-  assert.equal(store.checkpoint(id)!.epoch, 5);
-  assert.deepEqual(store.controller(id)!.params[0]!.data, Array.from(trainer!.params.subarray(0, 4 * 8)));
-  assert.deepEqual(store.runs({ sweep: 'sweep-a' }).map((r) => r.id), [id]);
-  assert.deepEqual(store.runs({ status: 'queued' }), []);
-  assert.deepEqual(store.sweeps(), [{ sweep: 'sweep-a', runs: 1, done: 1 }]);
-  assert.throws(() => store.run(999), /no run with id 999/);
-  store.close();
+  assert.deepEqual(await store.records(id), trainer!.records);
+  assert.equal((await store.checkpoint(id))!.epoch, 5);
+  assert.deepEqual((await store.controller(id))!.params[0]!.data, Array.from(trainer!.params.subarray(0, 4 * 8)));
+  assert.deepEqual((await store.runs({ sweep: 'sweep-a' })).map((r) => r.id), [id]);
+  assert.deepEqual(await store.runs({ status: 'queued' }), []);
+  assert.deepEqual(await store.sweeps(), [{ sweep: 'sweep-a', runs: 1, done: 1 }]);
+  await assert.rejects(store.run(999), /no run with id 999/);
+  await store.close();
+});
+
+test('checkpoints append: earlier epochs are not rewritten, the checkpoint holds no records, resume sees them all', async () => {
+  const path = tmp();
+  const store = await RunStore.open(path);
+  const id = await store.createRun(config({ mode: 'R' }));
+  const { trainer } = await executeRun(store, id);
+  const snap = trainer!.snapshot();
+  const raw = new Database(path);
+  // Mark a stored epoch; a further save must leave it alone (it appends only what is new).
+  raw.prepare('UPDATE epochs SET loss = -1 WHERE run_id = ? AND epoch = 2').run(id);
+  await store.saveProgress(id, snap);
+  assert.equal((await store.records(id))[1]!.loss, -1);
+  const row = raw.prepare('SELECT snapshot FROM checkpoints WHERE run_id = ?').get(id) as { snapshot: string };
+  assert.deepEqual((JSON.parse(row.snapshot) as { records: unknown[] }).records, []);
+  raw.prepare('UPDATE epochs SET loss = ? WHERE run_id = ? AND epoch = 2').run(snap.records[1]!.loss, id);
+  assert.deepEqual(await store.checkpoint(id), snap);
+  // An older checkpoint (epoch 3) drops the later records and gets exactly the earlier ones back.
+  await store.saveProgress(id, { ...snap, epoch: 3, records: snap.records.slice(0, 3) });
+  assert.deepEqual((await store.checkpoint(id))!.records, snap.records.slice(0, 3));
+  assert.equal((await store.records(id)).length, 3);
+  raw.close();
+  await store.close();
 });
 
 test('two processes writing one store at once lose nothing', async () => {
   const path = tmp();
-  RunStore.open(path).close();
+  (await RunStore.open(path)).close();
   const worker = (): Promise<number> =>
     new Promise((resolve) => {
       const p = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/store-worker.ts', 'write', path, '15', '8'], { stdio: 'inherit' });
       p.on('exit', (code) => resolve(code ?? -1));
     });
   assert.deepEqual(await Promise.all([worker(), worker()]), [0, 0]);
-  const store = RunStore.open(path);
-  const runs = store.runs({ sweep: 'concurrent' });
+  const store = await RunStore.open(path);
+  const runs = await store.runs({ sweep: 'concurrent' });
   assert.equal(runs.length, 30);
   for (const r of runs) {
     assert.equal(r.status, 'done');
-    assert.deepEqual(store.records(r.id).map((e) => e.testLoss), Array(8).fill(r.id));
+    assert.deepEqual((await store.records(r.id)).map((e) => e.testLoss), Array(8).fill(r.id));
   }
-  store.close();
+  await store.close();
 });
 
-test('checkpoints append: earlier epochs are not rewritten, the checkpoint holds no records, resume sees them all', () => {
-  const store = RunStore.open(tmp());
-  const id = store.createRun(config({ mode: 'R' }));
-  const { trainer } = executeRun(store, id, cartpole);
-  const snap = trainer!.snapshot();
-  // Mark a stored epoch; a further save must leave it alone (it appends only what is new).
-  store.db.prepare('UPDATE epochs SET loss = -1 WHERE run_id = ? AND epoch = 2').run(id);
-  store.saveProgress(id, snap);
-  assert.equal(store.records(id)[1]!.loss, -1);
-  const raw = store.db.prepare('SELECT snapshot FROM checkpoints WHERE run_id = ?').get(id) as { snapshot: string };
-  assert.deepEqual((JSON.parse(raw.snapshot) as { records: unknown[] }).records, []);
-  store.db.prepare('UPDATE epochs SET loss = ? WHERE run_id = ? AND epoch = 2').run(snap.records[1]!.loss, id);
-  assert.deepEqual(store.checkpoint(id), snap);
-  // An older checkpoint (epoch 3) drops the later records and gets exactly the earlier ones back.
-  const older = { ...snap, epoch: 3, records: snap.records.slice(0, 3) };
-  store.saveProgress(id, older);
-  assert.deepEqual(store.checkpoint(id)!.records, snap.records.slice(0, 3));
-  assert.equal(store.records(id).length, 3);
-  store.close();
-});
-
-test('after kill -9 the same run resumes from its checkpoint and ends with the uninterrupted numbers', () => {
-  const reference = RunStore.open(tmp());
-  const refId = reference.createRun(config({ mode: 'C', optimizer: 'ADAM' }));
-  executeRun(reference, refId, cartpole);
+test('after kill -9 the same run resumes from its checkpoint and ends with the uninterrupted numbers', async () => {
+  const reference = await RunStore.open(tmp());
+  const refId = await reference.createRun(config({ mode: 'C', optimizer: 'ADAM' }));
+  await executeRun(reference, refId);
   const path = tmp();
-  const store = RunStore.open(path);
-  const id = store.createRun(config({ mode: 'C', optimizer: 'ADAM' }));
+  const store = await RunStore.open(path);
+  const id = await store.createRun(config({ mode: 'C', optimizer: 'ADAM' }));
   const killed = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/store-worker.ts', 'train', path, String(id), '3']);
   assert.equal(killed.signal, 'SIGKILL');
-  assert.equal(store.run(id).status, 'running');
-  assert.equal(store.checkpoint(id)!.epoch, 3);
+  assert.equal((await store.run(id)).status, 'running');
+  assert.equal((await store.checkpoint(id))!.epoch, 3);
   let resumedFrom = -1;
-  assert.equal(executeRun(store, id, cartpole, { onStart: (t) => (resumedFrom = t.epoch) }).status, 'done');
+  assert.equal((await executeRun(store, id, { onStart: (t) => (resumedFrom = t.epoch) })).status, 'done');
   assert.equal(resumedFrom, 3);
-  assert.deepEqual(withoutTime(store.records(id)), withoutTime(reference.records(refId)));
-  assert.deepEqual(store.controller(id)!.params, reference.controller(refId)!.params);
-  assert.equal(executeRun(store, id, cartpole).status, 'done', 'a finished run is not redone');
-  store.close();
-  reference.close();
+  assert.deepEqual(withoutTime(await store.records(id)), withoutTime(await reference.records(refId)));
+  assert.deepEqual((await store.controller(id))!.params, (await reference.controller(refId))!.params);
+  assert.equal((await executeRun(store, id)).status, 'done', 'a finished run is not redone');
+  await store.close();
+  await reference.close();
 });
 
-test('a diverging run is marked diverged with its reason; a broken one failed', () => {
-  const store = RunStore.open(tmp());
-  const bad = store.createRun(config({ optimizer: 'SGD', lr: 1e12, mode: 'R', settings: { zeroLastKernel: false } }));
-  assert.equal(executeRun(store, bad, cartpole).status, 'diverged');
-  assert.match(store.run(bad).reason!, /non-finite/);
-  const broken = store.createRun({ ...config(), dataset: 'reference', settings: { ...config().settings, poles: 7 } });
-  assert.equal(executeRun(store, broken, cartpole).status, 'failed');
-  assert.match(store.run(broken).reason!, /no published dataset/);
-  const ok = store.createRun(config({ epochs: 1 }));
-  assert.equal(executeRun(store, ok, cartpole).status, 'done');
-  store.close();
+test('a diverging run is marked diverged with its reason; a broken one failed', async () => {
+  const store = await RunStore.open(tmp());
+  const bad = await store.createRun(config({ optimizer: 'SGD', lr: 1e12, mode: 'R', settings: { zeroLastKernel: false } }));
+  assert.equal((await executeRun(store, bad)).status, 'diverged');
+  assert.match((await store.run(bad)).reason!, /non-finite/);
+  const broken = await store.createRun({ ...config(), dataset: 'reference', settings: { ...config().settings, poles: 7 } });
+  assert.equal((await executeRun(store, broken)).status, 'failed');
+  assert.match((await store.run(broken)).reason!, /no published dataset/);
+  const ok = await store.createRun(config({ epochs: 1 }));
+  assert.equal((await executeRun(store, ok)).status, 'done');
+  await store.close();
 });
 
-test('CLI: runs lists, export writes CSV and JSON, and bad targets or formats are clear errors', () => {
+test('CLI: runs lists, export writes CSV and JSON, and bad targets or formats are clear errors', async () => {
   const path = tmp();
   const sbptt = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--store', path], { encoding: 'utf8' });
   const out = join(mkdtempSync(join(tmpdir(), 'sbptt-out-')), 'run');
@@ -118,13 +121,15 @@ test('CLI: runs lists, export writes CSV and JSON, and bad targets or formats ar
   assert.equal(train.status, 0, train.stderr);
   assert.match(train.stdout, /stored as run 1/);
   const list = sbptt('runs');
-  assert.match(list.stdout, /\n\s*1\s+cartpole\s+combined\s+NONE\s+done\s+2\/2/);
+  assert.match(list.stdout, /\n\s*1\s+cartpole\s+poles 1\s+C\s+NONE\s+done\s+2\/2/);
   const csv = sbptt('export', '1', '--format', 'csv').stdout.trim().split('\n');
-  assert.equal(csv[0], 'run,problem,mode,clip,seed,epoch,loss,train_loss,test_loss,grad_size,cos_sim,time');
+  assert.equal(csv[0], 'run,problem,complexity,mode,clip,seed,epoch,loss,train_loss,test_loss,grad_size,cos_sim,time');
   assert.equal(csv.length, 3);
+  assert.match(csv[1]!, /^1,cartpole,1,C,NONE,0,1,/);
   const json = JSON.parse(sbptt('export', '1', '--format', 'json').stdout);
   assert.equal(json[0].records.length, 2);
-  assert.equal(Number(csv[2]!.split(',')[8]), json[0].records[1].testLoss);
+  assert.equal(json[0].complexity, 1);
+  assert.equal(Number(csv[2]!.split(',')[9]), json[0].records[1].testLoss);
   for (const [args, msg] of [
     [['export', '42'], /no run with id 42/],
     [['export', 'nosuchsweep'], /no run id or sweep named "nosuchsweep"/],

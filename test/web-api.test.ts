@@ -35,24 +35,24 @@ function record(epoch: number, testLoss: number): EpochRecord {
 }
 
 /** A store with sweep "s1" (two runs with records, one NaN, one queued), a trained run outside sweeps. */
-function makeStore(): { path: string; trained: number; sweepRuns: number[] } {
+async function makeStore(): Promise<{ path: string; trained: number; sweepRuns: number[] }> {
   const path = join(tmp('store'), 'runs.sqlite');
-  const store = RunStore.open(path);
+  const store = await RunStore.open(path);
   const sweepRuns: number[] = [];
   for (const [mode, losses] of [['R', [3, 2, NaN]], ['C', [3, 1, 0.5]]] as const) {
-    const id = store.createRun(resolveTrainConfig(cartpole, { mode, epochs: 5, settings: { poles: 2 } }), 's1');
-    store.saveProgress(id, { epoch: 3, params: [0], optimizer: { name: 'ADAM', lr: 1e-3, t: 1, slots: {} }, records: losses.map((l, i) => record(i + 1, l)) });
-    store.finish(id, mode === 'R' ? 'diverged' : 'done', mode === 'R' ? 'non-finite evaluation loss after epoch 3' : null, null);
+    const id = await store.createRun(resolveTrainConfig(cartpole, { mode, epochs: 5, settings: { poles: 2 } }), 's1');
+    await store.saveProgress(id, { epoch: 3, params: [0], optimizer: { name: 'ADAM', lr: 1e-3, t: 1, slots: {} }, records: losses.map((l, i) => record(i + 1, l)) });
+    await store.finish(id, mode === 'R' ? 'diverged' : 'done', mode === 'R' ? 'non-finite evaluation loss after epoch 3' : null, null);
     sweepRuns.push(id);
   }
-  sweepRuns.push(store.createRun(resolveTrainConfig(cartpole, { mode: 'S', epochs: 5, settings: { poles: 2 } }), 's1'));
-  const trained = store.createRun(resolveTrainConfig(cartpole, { ...TINY, mode: 'C' }));
-  assert.equal(executeRun(store, trained, cartpole).status, 'done');
-  store.close();
+  sweepRuns.push(await store.createRun(resolveTrainConfig(cartpole, { mode: 'S', epochs: 5, settings: { poles: 2 } }), 's1'));
+  const trained = await store.createRun(resolveTrainConfig(cartpole, { ...TINY, mode: 'C' }));
+  assert.equal((await executeRun(store, trained)).status, 'done');
+  await store.close();
   return { path, trained, sweepRuns };
 }
 
-test('the request target: decoded segments; traversal, NUL, backslashes and bad encodings refused', () => {
+test('the request target: decoded segments; traversal, NUL, backslashes and bad encodings refused', async () => {
   assert.deepEqual(parseTarget('/').segments, []);
   assert.deepEqual(parseTarget('/api/runs/3/').segments, ['api', 'runs', '3']);
   assert.deepEqual(parseTarget('/api/sweeps/a%20b%2Fc').segments, ['api', 'sweeps', 'a b/c']);
@@ -68,7 +68,7 @@ test('the request target: decoded segments; traversal, NUL, backslashes and bad 
   rejects(() => parseTarget('/' + 'a'.repeat(3000)), 400, /longer than/);
 });
 
-test('API parameters: run ids, n, status, problem, sweep names and unknown or repeated query keys', () => {
+test('API parameters: run ids, n, status, problem, sweep names and unknown or repeated query keys', async () => {
   assert.equal(parseRunId('1'), 1);
   assert.equal(parseRunId('4096'), 4096);
   for (const bad of ['0', '-1', '03', '3.0', '+3', '1e3', 'abc', '', ' 3', '9'.repeat(16)]) rejects(() => parseRunId(bad), 400, /run id must be a positive integer/);
@@ -93,12 +93,12 @@ test('API parameters: run ids, n, status, problem, sweep names and unknown or re
 });
 
 test('API answers: sweeps with progress, runs, curves with NaN as null, controller, initial states; 404 and 400', async () => {
-  const { path, trained, sweepRuns } = makeStore();
-  const store = RunStore.open(path);
-  const get = (p: string): Promise<unknown> => {
+  const { path, trained, sweepRuns } = await makeStore();
+  const store = await RunStore.open(path);
+  const get = async (p: string): Promise<unknown> => {
     const { segments, query } = parseTarget(p);
     assert.equal(segments[0], 'api');
-    return answerApi(store, segments.slice(1), query);
+    return await answerApi(store, segments.slice(1), query);
   };
   try {
     const sweeps = await get('/api/sweeps') as SweepSummary[];
@@ -115,7 +115,7 @@ test('API answers: sweeps with progress, runs, curves with NaN as null, controll
     assert.deepEqual(list.map((r) => r.complexity), ['poles 2', 'poles 2', 'poles 2', 'poles 1']);
     // The last stored test loss: none yet, NaN (diverged) as null, else the number.
     assert.deepEqual(list.slice(0, 3).map((r) => r.lastTestLoss), [null, 0.5, null]);
-    assert.equal(list[3]!.lastTestLoss, store.records(trained).at(-1)!.testLoss);
+    assert.equal(list[3]!.lastTestLoss, (await store.records(trained)).at(-1)!.testLoss);
     assert.deepEqual(((await get('/api/runs?status=done&problem=cartpole')) as { id: number }[]).map((r) => r.id), [sweepRuns[1], trained]);
     assert.deepEqual(((await get('/api/runs?sweep=s1&status=queued')) as { id: number }[]).map((r) => r.id), [sweepRuns[2]]);
     const detail = (await get(`/api/runs/${trained}`)) as RunDetail;
@@ -123,10 +123,10 @@ test('API answers: sweeps with progress, runs, curves with NaN as null, controll
     assert.equal(detail.hasController, true);
     assert.equal(detail.epochsDone, 3);
     assert.equal(((await get(`/api/runs/${sweepRuns[0]}`)) as RunDetail).hasController, false);
-    assert.deepEqual(await get(`/api/runs/${trained}/records`), store.records(trained));
-    assert.deepEqual(await get(`/api/runs/${trained}/controller`), store.controller(trained));
+    assert.deepEqual(await get(`/api/runs/${trained}/records`), await store.records(trained));
+    assert.deepEqual(await get(`/api/runs/${trained}/controller`), await store.controller(trained));
     const x0 = await get(`/api/runs/${trained}/initial-states?n=3`) as InitialStates;
-    const config = store.run(trained).config;
+    const config = (await store.run(trained)).config;
     const expected = generateDataset(cartpole.create(config.settings), config).test;
     assert.deepEqual(x0, { run: trained, n: 3, stateSize: 4, data: Array.from(expected.subarray(0, 12)) });
     assert.equal(((await get(`/api/runs/${trained}/initial-states`)) as InitialStates).n, 4);
@@ -150,7 +150,7 @@ test('API answers: sweeps with progress, runs, curves with NaN as null, controll
     await rejectsAsync(() => get('/api/runs?limit=3'), 400, /unknown query parameter "limit"; accepted: sweep, status, problem/);
     await rejectsAsync(() => get('/api/sweeps?x=1'), 400, /this route takes none/);
   } finally {
-    store.close();
+    await store.close();
   }
 });
 
@@ -176,7 +176,7 @@ function raw(port: number, target: string, method = 'GET', host = `127.0.0.1:${p
 }
 
 test('HTTP: GET/HEAD only, JSON errors for the API, the 404 page, files only from the bundle, Host checked', async () => {
-  const { path, trained } = makeStore();
+  const { path, trained } = await makeStore();
   const dir = tmp('bundle');
   const bundle = join(dir, 'web');
   mkdirSync(join(bundle, 'sub'), { recursive: true });
@@ -187,7 +187,7 @@ test('HTTP: GET/HEAD only, JSON errors for the API, the 404 page, files only fro
   writeFileSync(join(bundle, 'notes.txt'), 'untyped');
   writeFileSync(join(dir, 'secret.js'), 'SECRET-OUTSIDE');
   symlinkSync(join(dir, 'secret.js'), join(bundle, 'link.js'));
-  const store = RunStore.open(path);
+  const store = await RunStore.open(path);
   const server: Server = createDashboardServer({ store, bundleDir: bundle, loopbackOnly: true });
   const url = await listen(server, '127.0.0.1', 0);
   const port = Number(new URL(url).port);
@@ -246,11 +246,11 @@ test('HTTP: GET/HEAD only, JSON errors for the API, the 404 page, files only fro
   } finally {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
-    store.close();
+    await store.close();
   }
 });
 
-test('bundle freshness: missing files or a source newer than the build make it stale', () => {
+test('bundle freshness: missing files or a source newer than the build make it stale', async () => {
   const dir = tmp('fresh');
   assert.equal(bundleState(dir).fresh, false);
   const src = join(dir, 'input.ts');
@@ -267,7 +267,7 @@ test('bundle freshness: missing files or a source newer than the build make it s
 });
 
 test('CLI: serve validates its flags in one line (exit 2); it builds the missing bundle and serves on 127.0.0.1', { timeout: 40_000 }, async () => {
-  const { path } = makeStore();
+  const { path } = await makeStore();
   const sbptt = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], { encoding: 'utf8', timeout: 20_000 });
   for (const [args, message] of [
     [['--port', '70000', '--store', path], /^sbptt: error: --port: got "70000", expected an integer from 0 to 65535/],

@@ -46,7 +46,7 @@ test('dashboard end to end in Chromium', { skip, timeout: 120_000 }, async (t) =
       assert.match(row!, /cart-pole swing-up\s*8\s*done 8\s*640 \/ 640/);
       assert.match((await page.textContent(`#runs tr[data-run="${trained}"]`))!, /#\d+.*cartpole.*poles 2.*C.*done/s);
       // Live progress: a run queued now shows up at the next poll (every 2 s).
-      const writer = RunStore.open(storePath);
+      const writer = await RunStore.open(storePath);
       writer.createRun(resolveTrainConfig(cartpole, { mode: 'S', clip: 'NORM', epochs: 80, settings: { poles: 1 } }), SWEEP);
       writer.close();
       await page.waitForFunction((s) => /queued 1/.test(document.querySelector(`#sweeps tr:has(a[data-sweep="${s}"])`)?.textContent ?? ''), SWEEP, { timeout: 6000 });
@@ -96,7 +96,7 @@ test('dashboard end to end in Chromium', { skip, timeout: 120_000 }, async (t) =
       assert.match(info!, /4 samples × 40 steps simulated in \d+ ms \(WebAssembly SIMD kernels\) · rollout loss \d/);
       // The same numbers as the rollout Node computes for `sbptt animate`, to the last bit.
       const browserLoss = Number(await page.getAttribute('#rollout + span', 'data-loss'));
-      assert.equal(browserLoss, rolloutRun(store, trained, cartpole, 4).loss);
+      assert.equal(browserLoss, (await rolloutRun(store, trained, cartpole, 4)).loss);
       const blank = await page.$eval('#rollout-canvas', (c) => {
         const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
         let dark = 0;

@@ -47,13 +47,13 @@ export function animateCommand(): Command {
       const size = o.size === undefined ? undefined : parseSize(o.size);
       const path = existingStorePath(o.store);
       const { animateRun } = await import('../runs/animate/index.js');
-      const store = RunStore.open(path);
+      const store = await RunStore.open(path, { create: false });
       let animation;
       try {
-        const def = await problemOfRun(store.run(id), { allowChanged: true, warn: (line) => process.stderr.write(line + '\n') });
-        animation = animateRun(store, id, def, { samples, ...(every !== undefined && { every }), ...size });
+        const def = await problemOfRun(await store.run(id), { allowChanged: true, warn: (line) => process.stderr.write(line + '\n') });
+        animation = await animateRun(store, id, def, { samples, ...(every !== undefined && { every }), ...size });
       } finally {
-        store.close();
+        await store.close();
       }
       const out = o.out ?? `figures/run-${id}.gif`;
       mkdirSync(dirname(out), { recursive: true });

@@ -86,9 +86,9 @@ export function demoCommand(): Command {
       const plan = planSweep(cartpole, { epochs, trainSize: STATES, testSize: STATES }, axes, `demo-cartpole-${epochs}`);
       say(`2. Cart-pole swing-up with ${POLES.join(' and ')} poles, R (true gradient) against C (combined), ${epochs} epochs on ${STATES} states, ${parallel} at a time`);
       say(`   sweep ${plan.name} (run the demo again to resume or reuse it)\n`);
-      const store = RunStore.open(storePath);
-      const ids = ensureSweep(store, plan);
-      store.close();
+      const store = await RunStore.open(storePath);
+      const ids = await ensureSweep(store, plan);
+      await store.close();
       const t0 = performance.now();
       let last = 0;
       await runPool(storePath, ids, workers, (p) => {
@@ -101,11 +101,11 @@ export function demoCommand(): Command {
 
       const { loadSweep, plotSweep } = await import('../runs/figures/sweep-figure.js');
       const { animateRun } = await import('../runs/animate/index.js');
-      const done = RunStore.open(storePath);
+      const done = await RunStore.open(storePath);
       try {
         const files = await plotSweep(done, plan.name, figures);
         const { problem, runs: figureRuns } = await loadSweep(done, plan.name);
-        const stored = done.runs({ sweep: plan.name });
+        const stored = await done.runs({ sweep: plan.name });
         const combined = stored.filter((r) => r.config.mode === 'combined' && r.status === 'done').at(-1);
         say(`3. The figure ${files.png} (and ${files.svg}): test loss on a log scale against the epoch, one panel`);
         say(`   per pole count, R in blue and C in green, each smoothed by a 30-epoch moving average.`);
@@ -117,7 +117,7 @@ export function demoCommand(): Command {
         for (const line of verdict(problem, figureRuns)) say(`   ${line}`);
         if (combined) {
           const gif = join(figures, `run-${combined.id}.gif`);
-          writeFileSync(gif, animateRun(done, combined.id, cartpole).gif);
+          writeFileSync(gif, (await animateRun(done, combined.id, cartpole)).gif);
           say(`\n   Animation of run ${combined.id} (C, ${combined.config.settings.poles} poles, 4 test states): ${gif}`);
         }
         const next: [string, string][] = [[`npx sbptt runs --sweep ${plan.name}${storeFlag}`, "the demo's runs"]];
@@ -129,7 +129,7 @@ export function demoCommand(): Command {
         for (const [c, what] of next) say(`  ${c.padEnd(w)}   ${what}`);
         say('Docs: docs/method.md (the method), docs/cli.md (every command).');
       } finally {
-        done.close();
+        await done.close();
       }
     });
 }

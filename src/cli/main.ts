@@ -11,6 +11,7 @@ import { serveCommand } from './serve.js';
 import { sweepCommand } from './sweep.js';
 import { toyCommand } from './toy.js';
 import { trainCommand } from './train.js';
+import { migrateCommand, workerCommand } from './worker.js';
 
 // `sbptt export 3 | head`: the reader left; stop quietly instead of printing an EPIPE stack trace.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -37,6 +38,8 @@ try {
   program.addCommand(plotCommand());
   program.addCommand(animateCommand());
   program.addCommand(serveCommand());
+  program.addCommand(workerCommand());
+  program.addCommand(migrateCommand());
   for (const c of program.commands) {
     c.exitOverride();
     for (const s of c.commands) s.exitOverride();

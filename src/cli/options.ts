@@ -4,6 +4,7 @@ import { PAPER_LETTER, parseMode } from '../bptt/modes.js';
 import { CLIP_MODES } from '../optim/clip.js';
 import { OPTIMIZER_NAMES } from '../optim/optimizers.js';
 import type { ProblemDefinition, SettingSpec } from '../physics/index.js';
+import { STORE_HELP } from '../runs/store.js';
 import type { TrainOverrides } from '../train/config.js';
 
 /** The modes as the paper's letters with their words (the words and the published code's F, P are accepted too). */
@@ -53,7 +54,7 @@ export function addProblemOptions(cmd: Command, def: ProblemDefinition, single: 
     .option('--test-size <n>', `test states (default ${t.testSize})`)
     .option('--dataset <kind>', 'generated (from the seed) or reference (the published draws) (default generated)')
     .option('--precision <f64|f32>', "the controller's products in float64 or float32 (f32x4 SIMD); the physics stays float64 (default f64)")
-    .option('--store <file>', 'run store (SQLite) (default $SBPTT_STORE or ./sbptt.sqlite)');
+    .option('--store <file|url>', STORE_HELP);
 }
 
 /** The parsed flags as training overrides (validated later by resolveTrainConfig). */

@@ -14,7 +14,7 @@ export function plotCommand(): Command {
       const window = parsePositiveInt('window', o.window);
       // vega and resvg load only when a figure is drawn, not on every start of the CLI.
       const { plotSweep } = await import('../runs/figures/sweep-figure.js');
-      const store = openExistingStore(o.store);
+      const store = await openExistingStore(o.store);
       try {
         const f = await plotSweep(store, sweep, o.out, { window });
         const skipped = f.runs - f.plotted;
@@ -23,7 +23,7 @@ export function plotCommand(): Command {
             `figure (SVG): ${f.svg}\nfigure (PNG): ${f.png}\ntable (Markdown): ${f.md}\n`,
         );
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }

@@ -63,40 +63,41 @@ export function runsCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (o: { store?: string; problem?: string; status?: string; sweep?: string; sweeps?: boolean; json?: boolean }) => {
       const status = parseStatus(o.status);
-      const store = openExistingStore(o.store);
+      const store = await openExistingStore(o.store);
       try {
         if (o.sweeps) {
-          const sweeps = store.sweeps();
+          const sweeps = await store.sweeps();
           process.stdout.write(o.json ? JSON.stringify(sweeps) + '\n' : table(['sweep', 'runs', 'finished'], sweeps.map((s) => [s.sweep, String(s.runs), String(s.done)])) + '\n');
           return;
         }
-        const runs = store.runs({ ...(o.problem !== undefined && { problem: o.problem }), ...(status && { status }), ...(o.sweep !== undefined && { sweep: o.sweep }) });
+        const runs = await store.runs({ ...(o.problem !== undefined && { problem: o.problem }), ...(status && { status }), ...(o.sweep !== undefined && { sweep: o.sweep }) });
         if (o.json) {
           process.stdout.write(JSON.stringify(runs) + '\n');
           return;
         }
-        const last = (r: StoredRun): string => {
-          const t = r.epochsDone > 0 ? store.records(r.id).at(-1)!.testLoss : null;
+        const last = async (r: StoredRun): Promise<string> => {
+          const t = r.epochsDone > 0 ? (await store.records(r.id)).at(-1)!.testLoss : null;
           return exp(t === null || Number.isFinite(t) ? t : null);
         };
+        const losses = await Promise.all(runs.map(last));
         const problems = await problemsOf(runs);
-        const rows = runs.map((r) => [String(r.id), r.problem, complexityText(r, problems.get(r.id)!), modeOf(r), r.config.clip, r.status, `${r.epochsDone}/${r.config.epochs}`, last(r), r.epochsDone > 0 ? duration(r.trainSeconds) : NOT_COMPUTED, r.sweep ?? NOT_COMPUTED]);
+        const rows = runs.map((r, k) => [String(r.id), r.problem, complexityText(r, problems.get(r.id)!), modeOf(r), r.config.clip, r.status, `${r.epochsDone}/${r.config.epochs}`, losses[k]!, r.epochsDone > 0 ? duration(r.trainSeconds) : NOT_COMPUTED, r.sweep ?? NOT_COMPUTED]);
         process.stdout.write(table(['id', 'problem', 'complexity', 'mode', 'clip', 'status', 'epochs', 'last test loss', 'time', 'sweep'], rows) + '\n');
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }
 
 /** A run id (digits) or a sweep name. */
-function exportRecords(store: RunStore, target: string): { runs: StoredRun[]; records: Map<number, EpochRecord[]> } {
+async function exportRecords(store: RunStore, target: string): Promise<{ runs: StoredRun[]; records: Map<number, EpochRecord[]> }> {
   let runs: StoredRun[];
-  if (/^\d+$/.test(target)) runs = [store.run(Number(target))];
+  if (/^\d+$/.test(target)) runs = [await store.run(Number(target))];
   else {
-    runs = store.runs({ sweep: target });
+    runs = await store.runs({ sweep: target });
     if (runs.length === 0) throw new Error(`no run id or sweep named "${target}" in ${store.path}; see \`sbptt runs\``);
   }
-  return { runs, records: new Map(runs.map((r) => [r.id, store.records(r.id)])) };
+  return { runs, records: new Map(await Promise.all(runs.map(async (r) => [r.id, await store.records(r.id)] as const))) };
 }
 
 /** Long format: one row per run and epoch, the run's identifying fields first (pandas-ready). */
@@ -127,17 +128,17 @@ export function exportCommand(): Command {
     .option(STORE_FLAG, STORE_HELP)
     .action(async (target: string, o: { format: string; out?: string; store?: string }) => {
       if (o.format !== 'csv' && o.format !== 'json') throw new Error(`--format: got "${o.format}", expected csv or json`);
-      const store = openExistingStore(o.store);
+      const store = await openExistingStore(o.store);
       let text: string;
       try {
-        const { runs, records } = exportRecords(store, target);
+        const { runs, records } = await exportRecords(store, target);
         const problems = await problemsOf(runs);
         text =
           o.format === 'json'
             ? JSON.stringify(runs.map((r) => ({ ...r, complexity: complexityRaw(r, problems.get(r.id)!), modeLetter: modeOf(r), records: records.get(r.id) })), null, 1) + '\n'
             : exportCsv(runs, records, problems);
       } finally {
-        store.close();
+        await store.close();
       }
       if (o.out) writeFileSync(o.out, text);
       else process.stdout.write(text);

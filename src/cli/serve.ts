@@ -40,22 +40,22 @@ export function serveCommand(): Command {
       const { createDashboardServer, isLoopbackHost, listen } = await import('../web/server/server.js');
       const bundleDir = o.bundle === undefined ? defaultBundleDir() : resolve(o.bundle);
       await ensureBundle(bundleDir, say);
-      const store = RunStore.open(path);
+      const store = await RunStore.open(path, { create: false });
       const loopbackOnly = isLoopbackHost(host);
       const server = createDashboardServer({ store, bundleDir, loopbackOnly });
       let url: string;
       try {
         url = await listen(server, host, port);
       } catch (e) {
-        store.close();
+        await store.close();
         throw e;
       }
       if (!loopbackOnly) process.stderr.write(`sbptt serve: warning: bound to ${host}; anyone who can reach this address can read the run store\n`);
-      say(`stable-bptt dashboard: ${url}  (store ${path}; Ctrl-C stops it)`);
+      say(`stable-bptt dashboard: ${url}  (store ${store.path}; Ctrl-C stops it)`);
       const stop = (): void => {
         server.close();
         server.closeAllConnections();
-        store.close();
+        void store.close();
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -2,13 +2,14 @@
 import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { PAPER_LETTER } from '../bptt/modes.js';
-import { runPool, type PoolProgress } from '../runs/pool.js';
+import { runPool } from '../runs/pool.js';
+import { openQueue } from '../runs/queue.js';
 import { defaultStorePath, RunStore } from '../runs/store.js';
 import { ensureSweep, parseAxes, planSweep } from '../runs/sweep.js';
 import { parsePositiveInt } from '../train/config.js';
-import { duration, sci } from './format.js';
 import { addProblemOptions, overridesFromOptions } from './options.js';
 import { problemListing, type ProblemCommand } from './problem-args.js';
+import { gracefulStop, progressPrinter } from './work-progress.js';
 
 export function sweepCommand(problems: readonly ProblemCommand[]): Command {
   const sweep = new Command('sweep').description('run the paper\'s grid (complexity × clipping × mode) for a problem; the same command resumes it');
@@ -26,7 +27,9 @@ export function sweepCommand(problems: readonly ProblemCommand[]): Command {
       .option('--modes <list>', 'gradient modes, comma-separated, e.g. R,C (default R,M,C,S)')
       .option('--clip <list>', 'clipping modes, comma-separated (default VALUE,NORM,NONE)')
       .option('--seeds <n>', 'repeats of every run with seeds 0 … n−1 (default 1)')
-      .option('--workers <n>', `parallel worker threads (default: the number of cores, ${availableParallelism()})`)
+      .option('--workers <n>', `parallel worker threads (default: the number of cores, ${availableParallelism()}); 0: only put the runs on the queue`)
+      .option('--lease <seconds>', 'how long a claimed run stays its worker\'s without a sign of life; on PostgreSQL also the job expiry after which a dead worker\'s run is retried (default 600)')
+      .option('--checkpoint-every <epochs>', 'checkpoint (and store the records) every this many epochs; fewer writes, more epochs lost to a kill (default 1)')
       .option('--name <name>', 'sweep name (default: the problem and a hash of the grid, so the same command finds the same sweep)')
       .action((opts: Record<string, unknown>) => runSweep(p, opts));
     sweep.addCommand(sub);
@@ -37,38 +40,59 @@ export function sweepCommand(problems: readonly ProblemCommand[]): Command {
 
 async function runSweep({ definition: def, source }: ProblemCommand, opts: Record<string, unknown>): Promise<void> {
   const axes = parseAxes(def, opts as { complexity?: string; clip?: string; modes?: string; seeds?: string });
-  const workers = opts.workers === undefined ? availableParallelism() : parsePositiveInt('workers', opts.workers);
+  const workers = opts.workers === undefined ? availableParallelism() : parseCount('workers', opts.workers);
+  const leaseSeconds = opts.lease === undefined ? undefined : parsePositiveInt('lease', opts.lease);
+  const checkpointEvery = opts.checkpointEvery === undefined ? 1 : parsePositiveInt('checkpoint-every', opts.checkpointEvery);
   const base = overridesFromOptions(def, opts);
   const plan = planSweep(def, base, axes, opts.name as string | undefined);
-  const storePath = defaultStorePath(opts.store as string | undefined);
-  const store = RunStore.open(storePath);
-  const ids = ensureSweep(store, plan, source);
-  store.close();
+  const location = defaultStorePath(opts.store as string | undefined);
+  const store = await RunStore.open(location);
+  let queued = '';
+  let ids: number[];
+  try {
+    ids = await ensureSweep(store, plan, source);
+    if (store.kind === 'postgres') {
+      const queue = await openQueue(store, ids, leaseSeconds);
+      try {
+        queued = `, ${await queue.enqueue(ids)} newly queued`;
+      } finally {
+        await queue.close();
+      }
+    }
+  } finally {
+    await store.close();
+  }
   process.stdout.write(
     `sweep ${plan.name}: ${ids.length} runs (${def.complexity ? `${def.complexity.key} ${axes.complexity.join(',')} × ` : ''}clip ${axes.clips.join(',')} × ` +
-      `mode ${axes.modes.map((m) => PAPER_LETTER[m]).join(',')} × ${axes.seeds} seed(s)), ${workers} worker(s), store ${storePath}\n`,
+      `mode ${axes.modes.map((m) => PAPER_LETTER[m]).join(',')} × ${axes.seeds} seed(s))${queued}, ${workers} worker(s), store ${store.path}\n`,
   );
-  const tty = process.stderr.isTTY === true;
-  let lastPrint = 0;
-  const line = (p: PoolProgress): string => {
-    const current = p.workers
-      .filter((w) => w !== null)
-      .map((w) => `#${w!.run} ${w!.epoch}/${w!.epochs}${w!.testLoss === null ? '' : ` ${sci(w!.testLoss, 3)}`}`)
-      .join(' | ');
-    return `${p.finished}/${p.total} runs finished  ${current}  ETA ${duration(p.etaSeconds)}`;
-  };
-  const final = await runPool(storePath, ids, workers, (p) => {
-    if (p.justFinished && !tty) process.stderr.write(`run ${p.justFinished.run}: ${p.justFinished.status}\n`);
-    const now = Date.now();
-    if (tty && now - lastPrint > 200) {
-      process.stderr.write(`\r\x1b[K${line(p)}`);
-      lastPrint = now;
-    } else if (!tty && now - lastPrint > 10000) {
-      process.stderr.write(line(p) + '\n');
-      lastPrint = now;
-    }
-  });
-  if (tty) process.stderr.write('\r\x1b[K');
-  const counts = Object.entries(final.counts).map(([k, v]) => `${v} ${k}`).join(', ');
-  process.stdout.write(`sweep ${plan.name}: ${final.finished}/${final.total} runs finished (${counts}). Next: sbptt plot ${plan.name}\n`);
+  if (workers === 0) {
+    process.stdout.write(`sweep ${plan.name}: queued; workers take it with \`sbptt worker --store <the store>\`\n`);
+    return;
+  }
+  const printer = progressPrinter();
+  const stop = gracefulStop();
+  try {
+    await runPool(location, ids, workers, printer.onProgress, { stop: stop.flag, checkpointEvery, ...(leaseSeconds !== undefined && { leaseSeconds }) });
+  } finally {
+    stop.dispose();
+    printer.end();
+  }
+  const check = await RunStore.open(location, { create: false });
+  const runs = await check.runs({ sweep: plan.name });
+  await check.close();
+  const counts = new Map<string, number>();
+  for (const r of runs) if (ids.includes(r.id)) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  const finished = (counts.get('done') ?? 0) + (counts.get('diverged') ?? 0) + (counts.get('failed') ?? 0);
+  const list = ['done', 'diverged', 'failed'].filter((k) => counts.has(k)).map((k) => `${counts.get(k)} ${k}`).join(', ');
+  const open = ids.length - finished;
+  const rest = open === 0 ? `Next: sbptt plot ${plan.name}` : `${open} not finished (running elsewhere or handed back): the same command, or \`sbptt worker\`, goes on with them`;
+  process.stdout.write(`sweep ${plan.name}: ${finished}/${ids.length} runs finished (${list}). ${rest}\n`);
+}
+
+/** A count that may be 0 (--workers 0: only enqueue). */
+function parseCount(flag: string, value: unknown): number {
+  const text = String(value);
+  if (!/^\d+$/.test(text)) throw new Error(`--${flag}: got "${text}", expected a whole number (0 or more)`);
+  return Number(text);
 }

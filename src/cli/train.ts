@@ -37,7 +37,7 @@ export function trainCommand(problems: readonly ProblemCommand[]): Command {
       }
       if (cmd.args.length) throw new Error(`train --config: takes only --out, --force, --store and --quiet; got ${cmd.args.join(' ')}`);
       const { problem, overrides } = await readConfigFile(String(opts.config));
-      runTrain(problem, overrides, opts);
+      await runTrain(problem, overrides, opts);
     });
   for (const p of problems) {
     const sub = new Command(p.command).description(p.definition.title);
@@ -90,20 +90,21 @@ function checkOut(out: string, force: boolean): void {
   }
 }
 
-function runTrain({ definition: def, source }: LoadedProblem, overrides: TrainOverrides, opts: Record<string, unknown>): void {
+async function runTrain({ definition: def, source }: LoadedProblem, overrides: TrainOverrides, opts: Record<string, unknown>): Promise<void> {
   const config = resolveTrainConfig(def, overrides);
   const problem = def.create(config.settings);
   const mode = config.schedule ?? PAPER_LETTER[config.mode];
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const out = String(opts.out ?? `runs/${def.name}-${mode}-${stamp}`);
   checkOut(out, Boolean(opts.force));
-  const store = RunStore.open(defaultStorePath(opts.store as string | undefined));
-  const id = store.createRun(config, null, 'queued', source);
+  const store = await RunStore.open(defaultStorePath(opts.store as string | undefined));
+  const id = await store.createRun(config, null, source);
   const eta = new Eta();
   const quiet = Boolean(opts.quiet);
   // Only mode C computes both fields whose cosine the record holds; the others record 0.
   const cosine = config.mode === 'combined' && config.schedule === null;
-  const { status, trainer } = executeRun(store, id, def, {
+  const { status, trainer } = await executeRun(store, id, {
+    problem: def,
     onStart: (t) => {
       if (!quiet) {
         const initial = t.evaluate().testLoss;
@@ -120,8 +121,8 @@ function runTrain({ definition: def, source }: LoadedProblem, overrides: TrainOv
       );
     },
   });
-  const stored = store.run(id);
-  store.close();
+  const stored = await store.run(id);
+  await store.close();
   if (status === 'failed' || !trainer) throw new Error(`run ${id} failed: ${stored.reason ?? 'unknown reason'}`);
   const files = writeRunFolder(out, trainer, source);
   if (status === 'diverged') {

@@ -29,7 +29,12 @@ import { shapeText } from './ops/indexing.js';
 export interface RecordedFunction {
   readonly inputShapes: readonly Shape[];
   readonly outputShape: Shape;
-  /** Replays the forward pass reading the given input buffers (not copied); returns the output buffer (owned by the recording, overwritten by the next call). */
+  /**
+   * Replays the forward pass reading the given input buffers (not copied); returns the output
+   * buffer (owned by the recording, overwritten by the next call). `backward` reads the inputs
+   * again: keep them unchanged until then (copy this output before passing it back as an input
+   * of the same replay; passing it to a fork is fine).
+   */
   forward(ins: readonly Float64Array[]): Float64Array;
   /**
    * After forward() with the same inputs: ADDS the cotangents of the inputs into inBars[i]

@@ -1,10 +1,11 @@
 /**
- * Runs a sweep's unfinished runs on worker threads (each opens the store itself; SQLite's WAL
- * lets them write at once) and reports progress: runs finished, each worker's current run and
- * loss, and an ETA from the measured seconds per epoch.
+ * Runs the work loop on worker threads (each opens the store and its queue itself) and reports
+ * progress: runs finished, each thread's current run and loss, and an ETA from the measured
+ * seconds per epoch. With a list of runs (a sweep) the progress is about those; without, about
+ * whatever this process trains (`sbptt worker`).
  */
 import { Worker } from 'node:worker_threads';
-import type { FromWorker, ToWorker } from './sweep-worker.js';
+import type { FromWorker, ThreadData } from './sweep-worker.js';
 import { RunStore, type StoredStatus } from './store.js';
 
 export interface WorkerState {
@@ -15,14 +16,29 @@ export interface WorkerState {
 }
 
 export interface PoolProgress {
+  /** Finished runs: of the given runs, or the ones this process finished. */
   finished: number;
+  /** The given runs' count (NaN without a list). */
   total: number;
   counts: Partial<Record<StoredStatus, number>>;
   workers: (WorkerState | null)[];
-  /** Seconds left, from the mean wall time of the epochs seen so far; NaN before the first. */
+  /** Seconds left, from the mean wall time of the epochs seen so far; NaN before the first or without a list. */
   etaSeconds: number;
-  /** The run that just finished, if this report is about one. */
+  /** The run that just finished (or was handed back: status 'paused'), if this report is about one. */
   justFinished?: { run: number; status: string };
+}
+
+export interface PoolOptions {
+  /** Exit when the queue is idle (default true). */
+  exitWhenIdle?: boolean;
+  /** Lease of claimed runs, seconds (SQLite claims; pg-boss job expiry of enqueued runs). */
+  leaseSeconds?: number;
+  /** Wait between looks at an empty queue, ms (default 1000). */
+  pollMs?: number;
+  /** Checkpoint every this many epochs (default 1). */
+  checkpointEvery?: number;
+  /** Set to request a graceful stop: threads checkpoint, hand their runs back and exit. */
+  stop?: SharedArrayBuffer;
 }
 
 const FINISHED: readonly StoredStatus[] = ['done', 'diverged', 'failed'];
@@ -38,79 +54,80 @@ function workerEntry(script: URL): string {
   return `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return ${load}; })`;
 }
 
-export async function runPool(storePath: string, ids: readonly number[], workers: number, onProgress?: (p: PoolProgress) => void): Promise<PoolProgress> {
-  const store = RunStore.open(storePath);
-  const runs = ids.map((id) => store.run(id));
-  store.close();
+export async function runPool(
+  location: string,
+  ids: readonly number[] | null,
+  workers: number,
+  onProgress?: (p: PoolProgress) => void,
+  opts: PoolOptions = {},
+): Promise<PoolProgress> {
+  const store = await RunStore.open(location, { create: false });
+  const runs = ids ? await Promise.all(ids.map((id) => store.run(id))) : [];
+  await store.close();
+  const mine = new Set(ids ?? []);
   const counts: Partial<Record<StoredStatus, number>> = {};
   const epochsLeft = new Map<number, number>();
   for (const r of runs) {
     if (FINISHED.includes(r.status)) counts[r.status] = (counts[r.status] ?? 0) + 1;
     else epochsLeft.set(r.id, r.config.epochs - r.epochsDone);
   }
-  const queue = runs.filter((r) => !FINISHED.includes(r.status)).map((r) => r.id);
-  const progress: PoolProgress = { finished: runs.length - queue.length, total: runs.length, counts, workers: [], etaSeconds: NaN };
+  const open = runs.length - Object.values(counts).reduce((a, b) => a + b, 0);
+  const progress: PoolProgress = { finished: runs.length - open, total: ids ? runs.length : NaN, counts, workers: [], etaSeconds: NaN };
+  if (ids && open === 0) return progress;
   let epochSeconds = 0;
   let epochsSeen = 0;
-  const n = Math.max(1, Math.min(workers, queue.length));
+  const n = Math.max(1, ids ? Math.min(workers, open) : workers);
   const report = (justFinished?: { run: number; status: string }): void => {
     const left = [...epochsLeft.values()].reduce((a, b) => a + b, 0);
-    progress.etaSeconds = epochsSeen === 0 ? NaN : (left * (epochSeconds / epochsSeen)) / n;
+    progress.etaSeconds = epochsSeen === 0 || !ids ? NaN : (left * (epochSeconds / epochsSeen)) / n;
     onProgress?.({ ...progress, workers: [...progress.workers], ...(justFinished && { justFinished }) });
   };
-  if (queue.length === 0) return progress;
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const script = new URL(`./sweep-worker${ext}`, import.meta.url);
+  const data: ThreadData = {
+    location,
+    ids: ids ? [...ids] : null,
+    ...(opts.leaseSeconds !== undefined && { leaseSeconds: opts.leaseSeconds }),
+    exitWhenIdle: opts.exitWhenIdle ?? true,
+    pollMs: opts.pollMs ?? 1000,
+    checkpointEvery: opts.checkpointEvery ?? 1,
+    stop: opts.stop ?? new SharedArrayBuffer(4),
+  };
+  const errors: string[] = [];
 
   await Promise.all(
     Array.from({ length: n }, (_, w) => {
       progress.workers.push(null);
-      return new Promise<void>((resolve, reject) => {
-        const worker = new Worker(workerEntry(script), { eval: true, workerData: { storePath } });
-        let current: number | null = null;
-        const next = (): void => {
-          const id = queue.shift();
-          if (id === undefined) {
-            progress.workers[w] = null;
-            worker.postMessage({ stop: true } satisfies ToWorker);
-            return;
-          }
-          current = id;
-          worker.postMessage({ run: id } satisfies ToWorker);
-        };
+      return new Promise<void>((resolve) => {
+        const worker = new Worker(workerEntry(script), { eval: true, workerData: data });
         worker.on('message', (m: FromWorker) => {
-          if (m.kind === 'start') {
+          if (m.kind === 'error') errors.push(m.message);
+          else if (m.kind === 'start') {
             progress.workers[w] = { run: m.run, epoch: m.epoch, epochs: m.epochs, testLoss: null };
             report();
           } else if (m.kind === 'epoch') {
             progress.workers[w] = { run: m.run, epoch: m.epoch, epochs: m.epochs, testLoss: m.testLoss };
             epochSeconds += m.wallSeconds;
             epochsSeen++;
-            epochsLeft.set(m.run, m.epochs - m.epoch);
+            if (mine.has(m.run)) epochsLeft.set(m.run, m.epochs - m.epoch);
             report();
           } else {
-            epochsLeft.delete(m.run);
-            const status = m.status as StoredStatus;
-            counts[status] = (counts[status] ?? 0) + 1;
-            progress.finished++;
-            current = null;
+            progress.workers[w] = null;
+            const status = m.status;
+            if ((status === 'done' || status === 'diverged' || status === 'failed') && (!ids || mine.has(m.run))) {
+              epochsLeft.delete(m.run);
+              counts[status] = (counts[status] ?? 0) + 1;
+              progress.finished++;
+            }
             report({ run: m.run, status });
-            next();
           }
         });
-        worker.on('error', reject);
-        worker.on('exit', (code) => {
-          if (current !== null) {
-            // The thread died inside a run (not a JS error: executeRun records those): record it, go on.
-            const s = RunStore.open(storePath);
-            s.finish(current, 'failed', `worker thread exited with code ${code}`, null);
-            s.close();
-          }
-          resolve();
-        });
-        next();
+        worker.on('error', (e) => errors.push(e.message));
+        worker.on('exit', () => resolve());
       });
     }),
   );
+  // A thread that cannot open the store or queue says why once (all threads say the same).
+  if (errors.length > 0) throw new Error([...new Set(errors)].join('; '));
   return progress;
 }

@@ -1,36 +1,45 @@
-/** A sweep worker thread: runs the stored runs the main thread hands it, reporting every epoch. */
+/**
+ * A worker thread: opens the store and its queue itself and runs the work loop, reporting every
+ * epoch. The main thread asks it to stop through a shared flag (read between epochs: the epochs
+ * keep the thread's event loop busy).
+ */
 import { parentPort, workerData } from 'node:worker_threads';
-import { executeRun } from './execute.js';
-import { problemOfRun } from './problems.js';
+import { openQueue } from './queue.js';
 import { RunStore } from './store.js';
+import { workLoop, type WorkEvent } from './work.js';
 
-export type ToWorker = { run: number } | { stop: true };
-export type FromWorker =
-  | { kind: 'start'; run: number; epoch: number; epochs: number }
-  | { kind: 'epoch'; run: number; epoch: number; epochs: number; testLoss: number; wallSeconds: number }
-  | { kind: 'done'; run: number; status: string };
+export interface ThreadData {
+  location: string;
+  /** SQLite: only these runs (a sweep's); null: any sweep's. */
+  ids: number[] | null;
+  leaseSeconds?: number;
+  exitWhenIdle: boolean;
+  pollMs: number;
+  checkpointEvery: number;
+  /** Int32 flag: 1 = checkpoint, hand the run back, exit. */
+  stop: SharedArrayBuffer;
+}
+
+export type FromWorker = WorkEvent | { kind: 'error'; message: string };
 
 const port = parentPort!;
-const store = RunStore.open((workerData as { storePath: string }).storePath);
+const data = workerData as ThreadData;
+const stop = new Int32Array(data.stop);
 const post = (m: FromWorker): void => port.postMessage(m);
 
-port.on('message', async (m: ToWorker) => {
-  if ('stop' in m) {
-    store.close();
-    port.close();
-    return;
-  }
-  let definition;
+try {
+  const store = await RunStore.open(data.location, { create: false });
   try {
-    definition = await problemOfRun(store.run(m.run));
-  } catch (e) {
-    store.finish(m.run, 'failed', (e as Error).message, null);
-    post({ kind: 'done', run: m.run, status: 'failed' });
-    return;
+    const queue = await openQueue(store, data.ids ?? undefined, data.leaseSeconds);
+    try {
+      await workLoop(store, queue, { exitWhenIdle: data.exitWhenIdle, pollMs: data.pollMs, checkpointEvery: data.checkpointEvery, shouldStop: () => Atomics.load(stop, 0) === 1, onEvent: post });
+    } finally {
+      await queue.close();
+    }
+  } finally {
+    await store.close();
   }
-  const { status } = executeRun(store, m.run, definition, {
-    onStart: (t) => post({ kind: 'start', run: m.run, epoch: t.epoch, epochs: t.config.epochs }),
-    onEpoch: ({ epoch, epochs, record, wallSeconds }) => post({ kind: 'epoch', run: m.run, epoch, epochs, testLoss: record.testLoss, wallSeconds }),
-  });
-  post({ kind: 'done', run: m.run, status });
-});
+} catch (e) {
+  post({ kind: 'error', message: (e as Error).message });
+}
+port.close();

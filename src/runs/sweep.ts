@@ -2,7 +2,8 @@
  * Sweeps: the published grid (complexity × clipping × gradient mode, docs/records.md) or a
  * subset of it, as runs in the store. The sweep's name is derived from its grid, so running the
  * same command again finds the same runs: finished ones are not redone, interrupted ones resume
- * from their checkpoints. One sweep process at a time per sweep.
+ * from their checkpoints. Several sweep processes (or `sbptt worker`s) may work on one sweep:
+ * each run is claimed by one of them (queue.ts).
  */
 import { createHash } from 'node:crypto';
 import { parseMode, type Mode } from '../bptt/modes.js';
@@ -77,8 +78,8 @@ export function planSweep(def: ProblemDefinition, base: TrainOverrides, axes: Sw
  * The run ids of the sweep's configs, creating (queued) those the store does not have yet.
  * Failed runs (an error, not a divergence) are queued again: they resume from their checkpoint.
  */
-export function ensureSweep(store: RunStore, plan: SweepPlan, source: ProblemSource = { kind: 'builtin', name: plan.problem }): number[] {
-  const runs = store.runs({ sweep: plan.name });
+export async function ensureSweep(store: RunStore, plan: SweepPlan, source: ProblemSource = { kind: 'builtin', name: plan.problem }): Promise<number[]> {
+  const runs = await store.runs({ sweep: plan.name });
   for (const r of runs) {
     const was = r.problemSource;
     if (was.kind !== source.kind || (was.kind === 'module' && source.kind === 'module' && (was.path !== source.path || was.sha256 !== source.sha256))) {
@@ -88,10 +89,14 @@ export function ensureSweep(store: RunStore, plan: SweepPlan, source: ProblemSou
     }
   }
   const existing = new Map(runs.map((r) => [JSON.stringify(r.config), r]));
-  return plan.configs.map((c) => {
+  const ids: number[] = [];
+  for (const c of plan.configs) {
     const run = existing.get(JSON.stringify(c));
-    if (!run) return store.createRun(c, plan.name, 'queued', source);
-    if (run.status === 'failed') store.requeue(run.id);
-    return run.id;
-  });
+    if (!run) ids.push(await store.createRun(c, plan.name, source));
+    else {
+      if (run.status === 'failed') await store.requeue(run.id);
+      ids.push(run.id);
+    }
+  }
+  return ids;
 }

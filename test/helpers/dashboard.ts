@@ -27,24 +27,24 @@ export function record(epoch: number, testLoss: number, cosSim = 0.3): EpochReco
 }
 
 /** Sweep SWEEP (poles 1, 2 × R, C × NONE, NORM; 80 epochs of made-up losses) and a trained run outside it. */
-export function makeStore(path: string): { trained: number } {
-  const store = RunStore.open(path);
+export async function makeStore(path: string): Promise<{ trained: number }> {
+  const store = await RunStore.open(path);
   let k = 0;
   for (const poles of [1, 2]) {
     for (const mode of ['R', 'C']) {
       for (const clip of ['NONE', 'NORM']) {
-        const id = store.createRun(resolveTrainConfig(cartpole, { mode, clip, epochs: 80, settings: { poles } }), SWEEP);
+        const id = await store.createRun(resolveTrainConfig(cartpole, { mode, clip, epochs: 80, settings: { poles } }), SWEEP);
         const rate = (mode === 'C' ? 30 : 90) * (clip === 'NORM' ? 1 : 1.3) * poles;
         const records = Array.from({ length: 80 }, (_, e) => record(e + 1, (1 + k) * 0.2 * Math.exp(-(e + 1) / rate) * (1 + 0.2 * Math.sin(e * (k + 1))), mode === 'C' ? 0.3 : 0));
-        store.saveProgress(id, { epoch: 80, params: [0], optimizer: { name: 'ADAM', lr: 1e-3, t: 1, slots: {} }, records });
-        store.finish(id, 'done', null, null);
+        await store.saveProgress(id, { epoch: 80, params: [0], optimizer: { name: 'ADAM', lr: 1e-3, t: 1, slots: {} }, records });
+        await store.finish(id, 'done', null, null);
         k++;
       }
     }
   }
-  const trained = store.createRun(resolveTrainConfig(cartpole, { mode: 'C', epochs: 4, trainSize: 16, testSize: 8, settings: { poles: 2, steps: 40, duration: 2, width: 16 } }));
-  assert.equal(executeRun(store, trained, cartpole).status, 'done');
-  store.close();
+  const trained = await store.createRun(resolveTrainConfig(cartpole, { mode: 'C', epochs: 4, trainSize: 16, testSize: 8, settings: { poles: 2, steps: 40, duration: 2, width: 16 } }));
+  assert.equal((await executeRun(store, trained, { problem: cartpole })).status, 'done');
+  await store.close();
   return { trained };
 }
 
@@ -66,8 +66,8 @@ export async function startDashboard(): Promise<Dashboard> {
   const bundleDir = join(dir, 'web');
   await buildBundle(bundleDir);
   const storePath = join(dir, 'runs.sqlite');
-  const { trained } = makeStore(storePath);
-  const store = RunStore.open(storePath);
+  const { trained } = await makeStore(storePath);
+  const store = await RunStore.open(storePath);
   const server = createDashboardServer({ store, bundleDir, loopbackOnly: true });
   const url = await listen(server, '127.0.0.1', 0);
   let context: BrowserContext | null = null;
@@ -75,7 +75,7 @@ export async function startDashboard(): Promise<Dashboard> {
     await context?.close();
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   };
   try {

@@ -65,6 +65,11 @@ const whereKernel: Kernel = registerKernel({
 /**
  * Per element (with broadcasting): a where cond ≠ 0, else b. The condition is not
  * differentiated; the cotangent goes to the selected side only. NaN conditions select a.
+ *
+ * Both sides are computed everywhere, and the ops that made the unselected side still see a
+ * zero cotangent: 0 times an infinite or NaN derivative there (sqrt or log of a negative, a
+ * division by zero) is NaN, as in JAX. Keep the unselected side finite, e.g.
+ * `where(greater(x, 0), sqrt(maximum(x, 1e-300)), 0)` rather than `sqrt(x)`.
  */
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   return runKernel(whereKernel, [asTensor(cond), asTensor(a), asTensor(b)], undefined);

@@ -71,8 +71,8 @@ export interface Animation extends GifResult {
 }
 
 /** A stored run's trained controller on its first test states, as an animated GIF. */
-export function animateRun(store: RunStore, id: number, def: ProblemDefinition, opts: AnimateOptions = {}): Animation {
-  const { run, rollout, loss } = rolloutRun(store, id, def, opts.samples ?? DEFAULT_SAMPLES);
+export async function animateRun(store: RunStore, id: number, def: ProblemDefinition, opts: AnimateOptions = {}): Promise<Animation> {
+  const { run, rollout, loss } = await rolloutRun(store, id, def, opts.samples ?? DEFAULT_SAMPLES);
   const mode = run.config.schedule ?? run.config.mode;
   const title = `run ${run.id} · ${run.problem} · ${mode} · ${run.epochsDone} epochs`;
   return { ...renderGif(rollout, sceneFor(def), { ...opts, title }), run, loss };

@@ -24,13 +24,13 @@ function noController(run: StoredRun): Error {
 }
 
 /** The run and its stored controller; clear errors for an unknown id or a run without one. */
-export function loadTrainedController(
+export async function loadTrainedController(
   store: RunStore,
   id: number,
   def: ProblemDefinition,
-): { run: StoredRun; problem: ProblemInstance; settings: Settings; params: Float64Array } {
-  const run = store.run(id);
-  const json = store.controller(id);
+): Promise<{ run: StoredRun; problem: ProblemInstance; settings: Settings; params: Float64Array }> {
+  const run = await store.run(id);
+  const json = await store.controller(id);
   if (!json) throw noController(run);
   const { file, problem, params } = controllerFromJson(json, def);
   return { run, problem, settings: file.settings, params };
@@ -63,9 +63,9 @@ export function rolloutController(
 }
 
 /** The run's trained controller on its first `samples` test initial states. */
-export function rolloutRun(store: RunStore, id: number, def: ProblemDefinition, samples: number): RunRollout {
+export async function rolloutRun(store: RunStore, id: number, def: ProblemDefinition, samples: number): Promise<RunRollout> {
   if (!Number.isInteger(samples) || samples < 1) throw new Error(`--samples: got "${samples}", expected a positive integer`);
-  const { run, problem, params } = loadTrainedController(store, id, def);
+  const { run, problem, params } = await loadTrainedController(store, id, def);
   const S = problem.simulator.stateSize;
   const test = datasetFor(problem, run.config).test;
   const available = test.length / S;

@@ -15,13 +15,13 @@ export async function loadSweep(
   sweep: string,
   warn: (line: string) => void = () => {},
 ): Promise<{ problem: ProblemDefinition; runs: FigureRun[] }> {
-  const stored = store.runs({ sweep });
+  const stored = await store.runs({ sweep });
   if (stored.length === 0) {
-    const known = store.sweeps().map((s) => s.sweep);
+    const known = (await store.sweeps()).map((s) => s.sweep);
     const list = known.length ? `known sweeps: ${known.join(', ')}` : 'the store has no sweeps';
     throw new Error(`no sweep named "${sweep}" in ${store.path}; ${list}`);
   }
-  const runs: FigureRun[] = stored.map((r) => ({ ...r, records: store.records(r.id) }));
+  const runs: FigureRun[] = await Promise.all(stored.map(async (r) => ({ ...r, records: await store.records(r.id) })));
   singleProblem(runs, `sweep "${sweep}"`);
   return { problem: await problemOfRun(stored[0]!, { allowChanged: true, warn }), runs };
 }

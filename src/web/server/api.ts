@@ -64,26 +64,26 @@ export function problemInfo(def: ProblemDefinition, runs: readonly StoredRun[]):
   };
 }
 
-function findRun(store: RunStore, text: string): StoredRun {
+async function findRun(store: RunStore, text: string): Promise<StoredRun> {
   const id = parseRunId(text);
   try {
-    return store.run(id);
+    return await store.run(id);
   } catch (e) {
     if (/^no run with id/.test((e as Error).message)) throw notFound(`run ${id} not found`);
     throw e;
   }
 }
 
-function sweepRuns(store: RunStore, text: string): StoredRun[] {
+async function sweepRuns(store: RunStore, text: string): Promise<StoredRun[]> {
   const name = checkSweepName(text);
-  const runs = store.runs({ sweep: name });
+  const runs = await store.runs({ sweep: name });
   if (runs.length === 0) throw notFound(`sweep ${quote(name)} not found`);
   return runs;
 }
 
-export function sweepSummaries(store: RunStore): SweepSummary[] {
+export async function sweepSummaries(store: RunStore): Promise<SweepSummary[]> {
   const bySweep = new Map<string, SweepSummary>();
-  for (const r of store.runs()) {
+  for (const r of await store.runs()) {
     if (r.sweep === null) continue;
     let s = bySweep.get(r.sweep);
     if (!s) {
@@ -135,15 +135,17 @@ async function runList(store: RunStore, query: URLSearchParams): Promise<RunList
   if (status !== null) filter.status = parseStatus(status);
   if (problem !== null) filter.problem = parseProblem(problem);
   if (sweep !== null) {
-    sweepRuns(store, sweep); // 400 for a malformed name, 404 for an unknown one
+    await sweepRuns(store, sweep); // 400 for a malformed name, 404 for an unknown one
     filter.sweep = sweep;
   }
-  const runs = store.runs(filter);
+  const runs = await store.runs(filter);
   const labels = await complexityLabels(runs);
-  return runs.map((r) => {
-    const last = r.epochsDone > 0 ? store.records(r.id).at(-1)!.testLoss : null;
-    return { ...r, complexity: labels.get(r.id)!, lastTestLoss: last !== null && Number.isFinite(last) ? last : null };
-  });
+  return Promise.all(
+    runs.map(async (r) => {
+      const last = r.epochsDone > 0 ? (await store.records(r.id)).at(-1)!.testLoss : null;
+      return { ...r, complexity: labels.get(r.id)!, lastTestLoss: last !== null && Number.isFinite(last) ? last : null };
+    }),
+  );
 }
 
 async function initialStates(run: StoredRun, query: URLSearchParams): Promise<InitialStates> {
@@ -164,11 +166,11 @@ async function rolloutFrames(store: RunStore, run: StoredRun, query: URLSearchPa
   const w = query.get('width');
   const width = w === null ? 720 : /^[1-9][0-9]{2,3}$/.test(w) ? Number(w) : NaN;
   if (!(width >= 240 && width <= 2000)) throw badRequest(`width must be an integer from 240 to 2000, got ${quote(w ?? '')}`);
-  if (!store.controller(run.id)) throw notFound(`run ${run.id} has no trained controller yet (status ${run.status})`);
+  if (!(await store.controller(run.id))) throw notFound(`run ${run.id} has no trained controller yet (status ${run.status})`);
   const def = await definitionOf(run);
   // Scenes draw SVG text: loaded here so the API's other routes need no rendering code.
   const { rolloutRun, createScene, defaultEvery, frameSteps, sceneFor } = await import('../../runs/animate/index.js');
-  const { rollout, loss } = rolloutRun(store, run.id, def, n);
+  const { rollout, loss } = await rolloutRun(store, run.id, def, n);
   const scene = createScene(rollout, sceneFor(def), { width, title: `run ${run.id} · ${run.problem} · ${run.config.schedule ?? run.config.mode}` });
   const steps = frameSteps(rollout.steps, defaultEvery(rollout.steps));
   return { run: run.id, samples: n, width: scene.width, height: scene.height, totalSteps: rollout.steps, steps, frames: steps.map((k) => scene.frame(k)), loss };
@@ -176,7 +178,7 @@ async function rolloutFrames(store: RunStore, run: StoredRun, query: URLSearchPa
 
 async function runRoute(store: RunStore, id: string, part: string | undefined, query: URLSearchParams): Promise<unknown> {
   if (!RUN_PARTS.includes(part)) throw unknownRoute(['runs', id, part!]);
-  const run = findRun(store, id);
+  const run = await findRun(store, id);
   if (part === 'initial-states') return initialStates(run, query);
   if (part === 'frames') return rolloutFrames(store, run, query);
   if (part === 'problem') {
@@ -186,10 +188,10 @@ async function runRoute(store: RunStore, id: string, part: string | undefined, q
   checkQuery(query, []);
   if (part === undefined) {
     const complexity = (await complexityLabels([run])).get(run.id)!;
-    return { ...run, complexity, hasController: store.controller(run.id) !== null } satisfies RunDetail;
+    return { ...run, complexity, hasController: (await store.controller(run.id)) !== null } satisfies RunDetail;
   }
   if (part === 'controller') {
-    const file = store.controller(run.id);
+    const file = await store.controller(run.id);
     if (!file) throw notFound(`run ${run.id} has no trained controller yet (status ${run.status})`);
     return file;
   }
@@ -199,11 +201,12 @@ async function runRoute(store: RunStore, id: string, part: string | undefined, q
 async function sweepRoute(store: RunStore, name: string, part: string | undefined, query: URLSearchParams): Promise<unknown> {
   if (!SWEEP_PARTS.includes(part)) throw unknownRoute(['sweeps', name, part!]);
   checkQuery(query, []);
-  const runs = sweepRuns(store, name);
+  const runs = await sweepRuns(store, name);
   const problem = runs[0]!.problem;
   const info = problemInfo(await definitionOf(runs[0]!), runs);
   if (part === undefined) return { sweep: name, problem, problemInfo: info, runs } satisfies SweepDetail;
-  return { sweep: name, problem, problemInfo: info, runs: runs.map((r) => ({ ...r, curves: curveColumns(store.records(r.id)) })) } satisfies SweepCurves;
+  const withCurves = await Promise.all(runs.map(async (r) => ({ ...r, curves: curveColumns(await store.records(r.id)) })));
+  return { sweep: name, problem, problemInfo: info, runs: withCurves } satisfies SweepCurves;
 }
 
 function unknownRoute(segments: readonly string[]): Error {
