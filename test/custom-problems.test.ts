@@ -50,7 +50,7 @@ const pointMass = defineProblem({
 test('defineProblem fills in defaults: MLP settings, training defaults, the generic scene', () => {
   assert.deepEqual(
     pointMass.settings.map((s) => s.key),
-    ['steps', 'width', 'depth', 'zeroLastKernel'],
+    ['steps', 'width', 'depth', 'zeroLastKernel', 'bias'],
   );
   assert.equal(pointMass.title, 'pointmass');
   assert.equal(pointMass.training.optimizer, 'ADAM');
@@ -58,6 +58,9 @@ test('defineProblem fills in defaults: MLP settings, training defaults, the gene
   const inst = pointMass.create({});
   assert.equal(inst.gradients, 'automatic');
   assert.equal(inst.controller.paramCount, 2 * 8 + 8 + 8 + 1);
+  const noBias = pointMass.create({ bias: false });
+  assert.equal(noBias.controller.paramCount, 2 * 8 + 8);
+  assert.deepEqual(noBias.controller.layout.map((p) => p.name), ['dense_0/kernel', 'dense_1/kernel']);
   assert.throws(() => defineProblem({ name: 'Bad Name', build: pointMass.create as never }), /name "Bad Name" must be lower-case/);
   assert.throws(() => defineProblem({ ...{ name: 'x', build: () => ({}) as never }, complexity: { key: 'nope', values: [1] } }), /complexity key "nope" is not a declared setting/);
 });

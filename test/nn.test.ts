@@ -16,6 +16,25 @@ const shapes = [
   { inputSize: 5, hidden: [3, 3, 2], outputSize: 3, rows: 3 },
 ];
 
+test('an MLP without biases has no bias parameters, passes gradcheck and equals one with zero biases', () => {
+  const rng = new Rng(3);
+  for (const kernels of ['auto', 'js'] as const) {
+    const bare = new Mlp({ inputSize: 5, hidden: [6, 3], outputSize: 2, zeroLastKernel: false, bias: false, kernels });
+    assert.deepEqual(bare.layout.map((p) => p.name), ['dense_0/kernel', 'dense_1/kernel', 'dense_2/kernel']);
+    assert.equal(bare.paramCount, 5 * 6 + 6 * 3 + 3 * 2);
+    const theta = new Tensor(bare.initParams(rng), [bare.paramCount]);
+    const x = new Tensor(rand(7 * 5, rng), [7, 5]);
+    const r = gradcheck((x, t) => applyController(bare, x, t), [x, theta]);
+    assert.ok(r.maxRelError <= 1e-6, `${kernels}: relative error ${r.maxRelError}`);
+    // The same kernels with zero biases give the same outputs.
+    const full = new Mlp({ inputSize: 5, hidden: [6, 3], outputSize: 2, zeroLastKernel: false, kernels });
+    const withZeros = new Float64Array(full.paramCount);
+    for (const p of bare.layout) withZeros.set(theta.data.subarray(p.offset, p.offset + p.size), full.layout.find((q) => q.name === p.name)!.offset);
+    const a = applyController(bare, x, theta).data, b = applyController(full, x, new Tensor(withZeros, [full.paramCount])).data;
+    assert.ok(maxAbsDiff(a, b) === 0, `${kernels}: outputs differ by ${maxAbsDiff(a, b)}`);
+  }
+});
+
 for (const { rows, ...opts } of shapes) {
   test(`fused MLP ${opts.inputSize}→${opts.hidden.join('→')}→${opts.outputSize} passes gradcheck`, () => {
     const rng = new Rng(1);

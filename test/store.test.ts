@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SqliteStore } from '../src/runs/store-sqlite.js';
 import { RunStore } from '../src/runs/store.js';
 import { executeRun } from '../src/runs/execute.js';
 import { cartpole } from '../src/physics/index.js';
@@ -37,29 +37,6 @@ test('store round trip: config, status, records, checkpoint, controller', async 
   await store.close();
 });
 
-test('checkpoints append: earlier epochs are not rewritten, the checkpoint holds no records, resume sees them all', async () => {
-  const path = tmp();
-  const store = await RunStore.open(path);
-  const id = await store.createRun(config({ mode: 'R' }));
-  const { trainer } = await executeRun(store, id);
-  const snap = trainer!.snapshot();
-  const raw = new Database(path);
-  // Mark a stored epoch; a further save must leave it alone (it appends only what is new).
-  raw.prepare('UPDATE epochs SET loss = -1 WHERE run_id = ? AND epoch = 2').run(id);
-  await store.saveProgress(id, snap);
-  assert.equal((await store.records(id))[1]!.loss, -1);
-  const row = raw.prepare('SELECT snapshot FROM checkpoints WHERE run_id = ?').get(id) as { snapshot: string };
-  assert.deepEqual((JSON.parse(row.snapshot) as { records: unknown[] }).records, []);
-  raw.prepare('UPDATE epochs SET loss = ? WHERE run_id = ? AND epoch = 2').run(snap.records[1]!.loss, id);
-  assert.deepEqual(await store.checkpoint(id), snap);
-  // An older checkpoint (epoch 3) drops the later records and gets exactly the earlier ones back.
-  await store.saveProgress(id, { ...snap, epoch: 3, records: snap.records.slice(0, 3) });
-  assert.deepEqual((await store.checkpoint(id))!.records, snap.records.slice(0, 3));
-  assert.equal((await store.records(id)).length, 3);
-  raw.close();
-  await store.close();
-});
-
 test('two processes writing one store at once lose nothing', async () => {
   const path = tmp();
   (await RunStore.open(path)).close();
@@ -76,6 +53,27 @@ test('two processes writing one store at once lose nothing', async () => {
     assert.equal(r.status, 'done');
     assert.deepEqual((await store.records(r.id)).map((e) => e.testLoss), Array(8).fill(r.id));
   }
+  await store.close();
+});
+
+test('checkpoints append: earlier epochs are not rewritten, the checkpoint holds no records, resume sees them all', async () => {
+  const store = (await RunStore.open(tmp())) as SqliteStore;
+  const id = await store.createRun(config({ mode: 'R' }));
+  const { trainer } = await executeRun(store, id);
+  const snap = trainer!.snapshot();
+  // Mark a stored epoch; a further save must leave it alone (it appends only what is new).
+  store.db.prepare('UPDATE epochs SET loss = -1 WHERE run_id = ? AND epoch = 2').run(id);
+  await store.saveProgress(id, snap);
+  assert.equal((await store.records(id))[1]!.loss, -1);
+  const raw = store.db.prepare('SELECT snapshot FROM checkpoints WHERE run_id = ?').get(id) as { snapshot: string };
+  assert.deepEqual((JSON.parse(raw.snapshot) as { records: unknown[] }).records, []);
+  store.db.prepare('UPDATE epochs SET loss = ? WHERE run_id = ? AND epoch = 2').run(snap.records[1]!.loss, id);
+  assert.deepEqual(await store.checkpoint(id), snap);
+  // An older checkpoint (epoch 3) drops the later records and gets exactly the earlier ones back.
+  const older = { ...snap, epoch: 3, records: snap.records.slice(0, 3) };
+  await store.saveProgress(id, older);
+  assert.deepEqual((await store.checkpoint(id))!.records, snap.records.slice(0, 3));
+  assert.equal((await store.records(id)).length, 3);
   await store.close();
 });
 

@@ -5,14 +5,14 @@ import { mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from '
 import { request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cartpole } from '../src/physics/index.js';
+import { cartpole, quantum, repulsion } from '../src/physics/index.js';
 import { executeRun } from '../src/runs/execute.js';
 import { RunStore } from '../src/runs/store.js';
 import { resolveTrainConfig, type TrainOverrides } from '../src/train/config.js';
 import type { EpochRecord } from '../src/train/record.js';
 import { generateDataset } from '../src/train/trainer.js';
 import { bundleState } from '../src/web/build.js';
-import { answerApi } from '../src/web/server/api.js';
+import { answerApi, problemInfo } from '../src/web/server/api.js';
 import { checkQuery, checkSweepName, HttpError, parseProblem, parseRunId, parseSampleCount, parseStatus, parseTarget } from '../src/web/server/params.js';
 import { createDashboardServer, listen } from '../src/web/server/server.js';
 import type { InitialStates, RunListEntry, RunDetail, SweepCurves, SweepSummary } from '../src/web/api-types.js';
@@ -109,7 +109,7 @@ test('API answers: sweeps with progress, runs, curves with NaN as null, controll
     const curves = (await get('/api/sweeps/s1/curves')) as SweepCurves;
     assert.deepEqual(curves.runs[0]!.curves, { epoch: [1, 2, 3], testLoss: [3, 2, null], gradSize: [1, 1, 1], time: [0.01, 0.01, 0.01] });
     assert.deepEqual(curves.runs[2]!.curves.epoch, []);
-    assert.deepEqual(curves.problemInfo.complexity?.labels['2'], 'poles = 2');
+    assert.deepEqual(curves.problemInfo.complexity, { key: 'poles', values: [1, 2, 3, 4], labels: {} }, 'cart-pole has no labels of its own');
     const list = (await get('/api/runs')) as RunListEntry[];
     assert.deepEqual(list.map((r) => r.id), [...sweepRuns, trained]);
     assert.deepEqual(list.map((r) => r.complexity), ['poles 2', 'poles 2', 'poles 2', 'poles 1']);
@@ -306,4 +306,12 @@ test('CLI: serve validates its flags in one line (exit 2); it builds the missing
   } finally {
     child.kill('SIGTERM');
   }
+});
+
+test('problem descriptions for the page: a problem\'s own complexity labels travel, built-ins are marked', () => {
+  const q = problemInfo(quantum, []);
+  assert.deepEqual(q.complexity?.labels, { '3': 'target 3 (paper: 2)', '4': 'target 4 (paper: 3)', '5': 'target 5 (paper: 4)' });
+  assert.deepEqual([q.builtin, q.hasScene, q.updateSizePanel, q.reportsPhysicsLoss], [true, true, true, false]);
+  const r = problemInfo(repulsion, []);
+  assert.deepEqual([r.complexity?.key, r.complexity?.labels, r.reportsPhysicsLoss, r.updateSizePanel], ['rc', {}, true, false]);
 });

@@ -20,6 +20,8 @@ export interface MlpOptions {
   outputSize: number;
   /** Zero the last layer's kernel at init, so the controller starts at exactly 0 (the published runs). */
   zeroLastKernel: boolean;
+  /** Dense layers with biases (default true; false = the published code's `bias=False`). */
+  bias?: boolean;
   /**
    * 'auto' (default): WebAssembly SIMD kernels where available, else plain JS; 'js': plain JS.
    * Both give the same numbers bit for bit.
@@ -49,6 +51,8 @@ export class Mlp implements Controller, AdjointScaling, ParamBinding, PrecisionC
   readonly sizes: readonly number[];
   private readonly kernels: readonly ParamSpec[];
   private readonly biases: readonly ParamSpec[];
+  /** Without biases: zeros the kernels read as the bias, and where their bias gradient goes (discarded). */
+  private readonly noBias: { zeros: Float64Array; sink: Float64Array } | null;
   /** Widths, kernel and bias offsets as int32: the kernels' index arithmetic stays integer. */
   private readonly width: Int32Array;
   private readonly kOff: Int32Array;
@@ -61,18 +65,21 @@ export class Mlp implements Controller, AdjointScaling, ParamBinding, PrecisionC
     this.sizes = sizes;
     this.inputSize = options.inputSize;
     this.outputSize = options.outputSize;
+    const bias = options.bias ?? true;
     const specs = [];
     for (let l = 1; l < sizes.length; l++) {
       specs.push({ name: `dense_${l - 1}/kernel`, shape: [sizes[l - 1]!, sizes[l]!] });
-      specs.push({ name: `dense_${l - 1}/bias`, shape: [sizes[l]!] });
+      if (bias) specs.push({ name: `dense_${l - 1}/bias`, shape: [sizes[l]!] });
     }
     this.layout = layoutParams(specs);
-    this.kernels = this.layout.filter((_, k) => k % 2 === 0);
-    this.biases = this.layout.filter((_, k) => k % 2 === 1);
+    this.kernels = this.layout.filter((p) => p.name.endsWith('/kernel'));
+    this.biases = this.layout.filter((p) => p.name.endsWith('/bias'));
+    const widest = Math.max(...sizes.slice(1));
+    this.noBias = bias ? null : { zeros: new Float64Array(widest), sink: new Float64Array(widest) };
     this.paramCount = paramCount(this.layout);
     this.width = Int32Array.from(sizes);
     this.kOff = Int32Array.from(this.kernels, (k) => k.offset);
-    this.bOff = Int32Array.from(this.biases, (b) => b.offset);
+    this.bOff = bias ? Int32Array.from(this.biases, (b) => b.offset) : new Int32Array(sizes.length - 1);
     this.kern = (options.kernels !== 'js' && simdDenseKernels(options.precision ?? 'f64')) || jsDenseKernels;
     let macs = 0;
     for (let l = 1; l < sizes.length; l++) macs += sizes[l - 1]! * sizes[l]!;
@@ -119,7 +126,7 @@ export class Mlp implements Controller, AdjointScaling, ParamBinding, PrecisionC
       const last = l === L;
       const out = last ? y : a[l]!;
       const outOff = last ? yOff : r0 * s[l]!;
-      this.kern.forward(a[l - 1]!, r0 * s[l - 1]!, n, s[l - 1]!, params, this.kOff[l - 1]!, params, this.bOff[l - 1]!, s[l]!, out, outOff, !last);
+      this.kern.forward(a[l - 1]!, r0 * s[l - 1]!, n, s[l - 1]!, params, this.kOff[l - 1]!, this.noBias?.zeros ?? params, this.bOff[l - 1]!, s[l]!, out, outOff, !last);
     }
   }
 
@@ -159,7 +166,7 @@ export class Mlp implements Controller, AdjointScaling, ParamBinding, PrecisionC
       const { d } = adjs[k] as MlpAdjoints;
       const g = grads[k]!;
       for (let l = 1; l < s.length; l++) {
-        this.kern.paramGrad(a[l - 1]!, r0 * s[l - 1]!, n, s[l - 1]!, d[l]!, r0 * s[l]!, s[l]!, g, this.kOff[l - 1]!, g, this.bOff[l - 1]!);
+        this.kern.paramGrad(a[l - 1]!, r0 * s[l - 1]!, n, s[l - 1]!, d[l]!, r0 * s[l]!, s[l]!, g, this.kOff[l - 1]!, this.noBias?.sink ?? g, this.bOff[l - 1]!);
       }
     }
   }

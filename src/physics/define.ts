@@ -70,7 +70,7 @@ export interface PhysicsSpec {
 
 /** The controller: the built-in MLP or CNN, or a function building the user's own. */
 export type ControllerSpec =
-  | { readonly kind: 'mlp'; readonly hidden?: readonly number[]; readonly zeroLastKernel?: boolean }
+  | { readonly kind: 'mlp'; readonly hidden?: readonly number[]; readonly zeroLastKernel?: boolean; readonly bias?: boolean }
   | ({ readonly kind: 'cnn' } & Omit<CnnOptions, 'gridPoints'> & { readonly gridPoints?: number })
   | ((ctx: { readonly stateSize: number; readonly controlSize: number; readonly settings: Settings }) => Controller);
 
@@ -109,7 +109,7 @@ export const DEFAULT_TRAINING: TrainingDefaults = {
 const NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
 /** The MLP's settings, with this problem's defaults. */
-function mlpSettings(hidden: readonly number[], zeroLastKernel: boolean): SettingSpec[] {
+function mlpSettings(hidden: readonly number[], zeroLastKernel: boolean, bias: boolean): SettingSpec[] {
   const uniform = hidden.length > 0 && hidden.every((w) => w === hidden[0]);
   const shape: SettingSpec[] = uniform
     ? [
@@ -126,6 +126,7 @@ function mlpSettings(hidden: readonly number[], zeroLastKernel: boolean): Settin
       default: zeroLastKernel,
       help: "zero-initialise the last layer's kernel (the published runs' quirk); false = Glorot-uniform",
     },
+    { key: 'bias', flag: 'bias', kind: 'boolean', default: bias, help: 'dense layers with biases (false: the published code\'s bias=False)' },
   ];
 }
 
@@ -136,7 +137,7 @@ function controllerBuilder(spec: ProblemSpec): { settings: SettingSpec[]; build:
     return { settings: [], build: (p) => new Cnn({ ...c, gridPoints: c.gridPoints ?? p.stateSize / 2 }) };
   }
   const hidden = c.hidden ?? [100, 100];
-  const settings = mlpSettings(hidden, c.zeroLastKernel ?? true);
+  const settings = mlpSettings(hidden, c.zeroLastKernel ?? true, c.bias ?? true);
   const uniform = settings.some((s) => s.key === 'width');
   return {
     settings,
@@ -146,6 +147,7 @@ function controllerBuilder(spec: ProblemSpec): { settings: SettingSpec[]; build:
         hidden: uniform ? Array.from({ length: s.depth as number }, () => s.width as number) : hidden,
         outputSize: p.controlSize,
         zeroLastKernel: s.zeroLastKernel as boolean,
+        bias: s.bias as boolean,
       }),
   };
 }

@@ -143,17 +143,14 @@ export class SqliteStore implements RunStore {
       `INSERT OR REPLACE INTO epochs (run_id, epoch, loss, train_loss, test_loss, physics_loss, physics_train_loss,
        physics_test_loss, grad_size, cos_sim, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    // Append-only: only the epochs after the last stored one are written, and the checkpoint holds
-    // θ and the optimizer state without records (checkpoint() reads them from the table), so a
-    // save costs the same at epoch 1000 as at epoch 1.
     this.db.transaction(() => {
       this.holdLease(id, owner, leaseSeconds);
       this.db.prepare('DELETE FROM epochs WHERE run_id = ? AND epoch > ?').run(id, snapshot.epoch);
+      // Append only the epochs not stored yet; the checkpoint itself holds no records (they are the
+      // epochs table's), so a checkpoint costs the same at epoch 1000 as at epoch 1.
       const { last } = this.db.prepare('SELECT COALESCE(MAX(epoch), 0) AS last FROM epochs WHERE run_id = ?').get(id) as { last: number };
-      const records = snapshot.records;
-      let k = records.length;
-      while (k > 0 && records[k - 1]!.epoch > last) k--;
-      for (const r of records.slice(k)) {
+      for (const r of snapshot.records) {
+        if (r.epoch <= last) continue;
         insert.run(id, r.epoch, r.loss, r.trainLoss, r.testLoss, r.physicsLoss, r.physicsTrainLoss, r.physicsTestLoss, r.gradSize, r.cosSim, r.time);
       }
       this.db
@@ -185,8 +182,7 @@ export class SqliteStore implements RunStore {
     const row = this.db.prepare('SELECT snapshot FROM checkpoints WHERE run_id = ?').get(id) as { snapshot: string } | undefined;
     if (!row) return null;
     const snapshot = JSON.parse(row.snapshot) as TrainSnapshot;
-    const records = this.db.prepare(`SELECT ${EPOCH_COLUMNS} FROM epochs WHERE run_id = ? AND epoch <= ? ORDER BY epoch`).all(id, snapshot.epoch) as EpochRecord[];
-    return { ...snapshot, records };
+    return { ...snapshot, records: (await this.records(id)).filter((r) => r.epoch <= snapshot.epoch) };
   }
 
   async run(id: number): Promise<StoredRun> {

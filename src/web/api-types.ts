@@ -27,7 +27,7 @@ export interface ProblemInfo {
   title: string;
   /** Built-in problems are bundled with the page (rollouts run in the browser); others are drawn by the server. */
   builtin: boolean;
-  /** The sweep axis, with each value's label (figure panel titles). */
+  /** The sweep axis, with the problem's own label of each value when it has one ("target 3 (paper: 2)"). */
   complexity: { key: string; values: (number | string | boolean)[]; labels: Record<string, string> } | null;
   reportsPhysicsLoss: boolean;
   updateSizePanel: boolean;

@@ -1,6 +1,6 @@
 /** Small DOM helpers and the number formats of the page. */
 import { PAPER_LETTER } from '../../bptt/modes.js';
-import { duration as formatDuration, sci as formatSci } from '../../runs/format.js';
+import { duration as formatDuration } from '../../runs/format.js';
 import type { StoredRun } from '../api-types.js';
 
 type Child = Node | string | number | null | undefined | false;
@@ -28,9 +28,13 @@ export function fill(el: Element, ...children: Child[]): void {
   append(el, ...children);
 }
 
-/** 3 significant digits ('—' for a missing value). */
+/**
+ * Losses and update sizes: always the exponent form with `digits` significant digits (1.23e-2),
+ * so a column has one format; '—' for a value that is missing or not computed.
+ */
 export function sci(v: number | null | undefined, digits = 3): string {
-  return v === null || v === undefined ? '—' : formatSci(v, digits);
+  if (v === null || v === undefined) return '—';
+  return Number.isFinite(v) ? v.toExponential(digits - 1) : String(v);
 }
 
 export function duration(seconds: number): string {

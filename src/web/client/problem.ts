@@ -2,7 +2,7 @@
  * The page's view of a problem: the server describes it (api-types ProblemInfo) because problems
  * from users' modules are not bundled here; built-in problems are, so their rollouts run in the browser.
  */
-import { BUILTIN_PROBLEMS, type ProblemDefinition } from '../../physics/index.js';
+import { BUILTIN_PROBLEMS, type ProblemDefinition, type SettingValue } from '../../physics/index.js';
 import type { FigureProblem } from '../../runs/figures/data.js';
 import type { ProblemInfo } from '../api-types.js';
 
@@ -14,7 +14,7 @@ export function figureProblem(info: ProblemInfo): FigureProblem {
     title: info.title,
     reportsPhysicsLoss: info.reportsPhysicsLoss,
     updateSizePanel: info.updateSizePanel,
-    complexity: c && { key: c.key, values: c.values, label: (v) => c.labels[String(v)] ?? `${c.key} = ${String(v)}` },
+    complexity: c && { key: c.key, values: c.values, ...(Object.keys(c.labels).length > 0 && { label: (v: SettingValue) => c.labels[String(v)] ?? String(v) }) },
   };
 }
 

@@ -68,7 +68,7 @@ export class RunList {
   private rows: Row[] = [];
   private sort: { key: Key; desc: boolean } = { key: 'id', desc: true };
   private readonly selected = new Set<number>();
-  private readonly search = h('input', { type: 'search', id: 'run-search', placeholder: 'search: id, problem, mode, sweep, status …', 'aria-label': 'search runs' });
+  private readonly search = h('input', { type: 'search', id: 'run-search', placeholder: 'search runs (id, mode, sweep …)', 'aria-label': 'search runs' });
   private readonly selects = Object.fromEntries(FILTERS.map((f) => [f, h('select', { 'data-filter': f, 'aria-label': `filter by ${f}` })])) as Record<(typeof FILTERS)[number], HTMLSelectElement>;
   private readonly body = h('div', { id: 'runs' });
   private readonly count = h('span', { class: 'muted small', id: 'runs-count' });
@@ -143,7 +143,7 @@ export class RunList {
         statusBadge(r.run.status),
         progress(r.run.epochsDone, r.run.config.epochs),
         h('span', { class: 'num', 'data-value': r.run.lastTestLoss ?? '' }, sci(r.run.lastTestLoss)),
-        duration(r.run.trainSeconds),
+        r.run.epochsDone > 0 ? duration(r.run.trainSeconds) : '—',
         r.run.sweep === null ? '—' : h('a', { href: sweepHref(r.run.sweep) }, r.run.sweep),
         when(r.run.createdAt),
       ];

@@ -50,7 +50,9 @@ export function problemInfo(def: ProblemDefinition, runs: readonly StoredRun[]):
   let complexity: ProblemInfo['complexity'] = null;
   if (c) {
     const values = [...new Set([...c.values, ...runs.map((r) => r.config.settings[c.key]!).filter((v) => v !== undefined)])];
-    const labels = Object.fromEntries(values.map((v) => [String(v), c.label ? c.label(v) : `${c.key} = ${String(v)}`]));
+    // Only a problem's own labels travel (they are functions here); the page labels the rest itself.
+    const label = c.label;
+    const labels = label ? Object.fromEntries(values.map((v) => [String(v), label(v)])) : {};
     complexity = { key: c.key, values: [...c.values], labels };
   }
   return {

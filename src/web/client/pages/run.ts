@@ -30,6 +30,7 @@ function facts(run: RunDetail, info: ProblemInfo | null, records: readonly Epoch
     ['epochs', `${run.epochsDone} of ${c.epochs}`],
     ['test loss', last ? sci(last.testLoss) : '—'],
     ['train time', duration(run.trainSeconds)],
+    ['code', run.codeVersion],
     ['created', `${when(run.createdAt)}${run.finishedAt ? ` · finished ${when(run.finishedAt)}` : ''}`],
     ['sweep', run.sweep === null ? '—' : h('a', { href: sweepHref(run.sweep) }, run.sweep)],
   ];
@@ -72,7 +73,7 @@ export function runPage(root: HTMLElement, id: number): Page {
       'section',
       { class: 'card' },
       h('div', { class: 'card-head' }, h('h2', {}, 'Rollout of the trained controller'), h('label', { class: 'inline' }, sampleSelect)),
-      h('p', { class: 'muted small' }, 'Simulated here in the browser from the stored weights, on the run\u2019s first test initial states.'),
+      h('p', { class: 'muted small' }, 'The stored weights on the run\u2019s first test initial states: built-in problems are simulated here in the browser, problems from modules by the server.'),
       rolloutBox,
       rolloutInfo,
     ),

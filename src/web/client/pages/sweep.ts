@@ -131,7 +131,7 @@ export function sweepPage(root: HTMLElement, name: string): Page {
           statusBadge(r.status),
           progress(r.epochsDone, r.config.epochs),
           sci(finals.get(r.id)?.finalLoss ?? null),
-          duration(r.trainSeconds),
+          r.epochsDone > 0 ? duration(r.trainSeconds) : '—',
           r.reason ? h('span', { class: 'muted small', title: r.reason }, r.reason.split('\n')[0]!.slice(0, 60)) : '',
         ]),
       ),
