@@ -30,6 +30,8 @@ interface EpochTiming {
   precision: Precision;
   /** Median seconds of the measured epochs: whole epoch and its parts. */
   epochSeconds: number;
+  /** Median CPU seconds of this process per epoch: what the epoch costs a core of its own. */
+  cpuSeconds: number;
   updateSeconds: number;
   evalSeconds: number;
   checkpointSeconds: number;
@@ -40,35 +42,42 @@ interface GridEstimate {
   runs: number;
   epochs: number;
   workers: number;
-  /** Mean seconds per epoch over the grid's runs, per mode and precision. */
+  /** Mean seconds per epoch over the grid's runs, per mode and precision (wall time, and CPU time). */
   secondsPerEpoch: Record<string, Record<Precision, number>>;
-  /** Estimated wall time of the whole grid, hours. */
+  cpuSecondsPerEpoch: Record<string, Record<Precision, number>>;
+  /** Estimated wall time of the whole grid, hours: from the measured wall times, and from CPU times (a core per worker). */
   wallHours: Record<Precision, number>;
+  cpuBasedHours: Record<Precision, number>;
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Times `epochs` epochs (after one warm-up) of one run config in a temporary store. */
-async function timeEpochs(problem: string, settings: Record<string, SettingValue>, mode: Mode, precision: Precision, epochs: number, store: RunStore): Promise<Omit<EpochTiming, 'problem' | 'complexity' | 'mode' | 'precision'>> {
+async function timeEpochs(
+  problem: string, settings: Record<string, SettingValue>, mode: Mode, precision: Precision, epochs: number, store: RunStore,
+): Promise<Omit<EpochTiming, 'problem' | 'complexity' | 'mode' | 'precision'>> {
   const def = builtinProblem(problem);
   const config = resolveTrainConfig(def, { mode, precision, settings, epochs: epochs + 1 });
   const trainer = new Trainer(def, config);
   const id = await store.createRun(config);
-  const parts = { epoch: [] as number[], update: [] as number[], evaluation: [] as number[], checkpoint: [] as number[] };
+  const parts = { epoch: [] as number[], cpu: [] as number[], update: [] as number[], evaluation: [] as number[], checkpoint: [] as number[] };
   for (let e = 0; e <= epochs; e++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const record = trainer.runEpoch();
     const t1 = performance.now();
     await store.saveProgress(id, trainer.snapshot());
     const t2 = performance.now();
+    const cpu = process.cpuUsage(c0);
     if (!record) throw new Error(`${problem} ${mode} ${precision} diverged in the bench`);
     if (e === 0) continue;
     parts.epoch.push((t2 - t0) / 1000);
+    parts.cpu.push((cpu.user + cpu.system) / 1e6);
     parts.update.push(record.time);
     parts.evaluation.push((t1 - t0) / 1000 - record.time);
     parts.checkpoint.push((t2 - t1) / 1000);
   }
-  return { epochSeconds: median(parts.epoch), updateSeconds: median(parts.update), evalSeconds: median(parts.evaluation), checkpointSeconds: median(parts.checkpoint) };
+  return { epochSeconds: median(parts.epoch), cpuSeconds: median(parts.cpu), updateSeconds: median(parts.update), evalSeconds: median(parts.evaluation), checkpointSeconds: median(parts.checkpoint) };
 }
 
 export async function runStudy(o: { quick: boolean; only: string | undefined; out: string }): Promise<void> {
@@ -85,10 +94,11 @@ export async function runStudy(o: { quick: boolean; only: string | undefined; ou
       // Cart-pole's cost grows with the pole count; the other grids' complexity leaves it unchanged.
       const timed = def.name === 'cartpole' ? complexityOf.values : [complexityOf.values[0]!];
       const secondsPerEpoch: GridEstimate['secondsPerEpoch'] = {};
+      const cpuSecondsPerEpoch: GridEstimate['cpuSecondsPerEpoch'] = {};
       for (const mode of PAPER_MODES) {
         const letter = LETTER[mode] ?? mode;
-        const mean = {} as Record<Precision, number>;
-        for (const precision of PRECISIONS) mean[precision] = 0;
+        const mean = {} as Record<Precision, number>, cpuMean = {} as Record<Precision, number>;
+        for (const precision of PRECISIONS) mean[precision] = cpuMean[precision] = 0;
         for (const value of timed) {
           const settings = { [complexityOf.key]: value };
           const complexity = `${complexityOf.key}=${String(value)}`;
@@ -97,37 +107,44 @@ export async function runStudy(o: { quick: boolean; only: string | undefined; ou
             const t = await timeEpochs(def.name, settings, mode, precision, epochsPerCell, store);
             timings.push({ problem: def.name, complexity, mode: letter, precision, ...t });
             mean[precision] += t.epochSeconds / timed.length;
+            cpuMean[precision] += t.cpuSeconds / timed.length;
             process.stdout.write(
-              `${def.name.padEnd(10)} ${complexity.padEnd(9)} ${letter} ${precision}  epoch ${t.epochSeconds.toFixed(3)} s = updates ${t.updateSeconds.toFixed(3)}` +
+              `${def.name.padEnd(10)} ${complexity.padEnd(9)} ${letter} ${precision}  epoch ${t.epochSeconds.toFixed(3)} s (cpu ${t.cpuSeconds.toFixed(3)}) = updates ${t.updateSeconds.toFixed(3)}` +
                 ` + evaluation ${t.evalSeconds.toFixed(3)} + checkpoint ${t.checkpointSeconds.toFixed(4)}\n`,
             );
           }
         }
         secondsPerEpoch[letter] = mean;
+        cpuSecondsPerEpoch[letter] = cpuMean;
       }
       const runsPerMode = complexityOf.values.length * PAPER_CLIPS.length;
       const epochs = def.training.epochs;
-      const wallHours = {} as Record<Precision, number>;
-      for (const precision of PRECISIONS) {
-        const total = Object.values(secondsPerEpoch).reduce((a, s) => a + s[precision] * runsPerMode * epochs, 0);
-        wallHours[precision] = total / workers / 3600;
-      }
-      grids.push({ problem: def.name, runs: runsPerMode * PAPER_MODES.length, epochs, workers, secondsPerEpoch, wallHours });
+      const hours = (perEpoch: GridEstimate['secondsPerEpoch']): Record<Precision, number> => {
+        const h = {} as Record<Precision, number>;
+        for (const q of PRECISIONS) h[q] = Object.values(perEpoch).reduce((a, s) => a + s[q] * runsPerMode * epochs, 0) / workers / 3600;
+        return h;
+      };
+      const wallHours = hours(secondsPerEpoch), cpuBasedHours = hours(cpuSecondsPerEpoch);
+      grids.push({ problem: def.name, runs: runsPerMode * PAPER_MODES.length, epochs, workers, secondsPerEpoch, cpuSecondsPerEpoch, wallHours, cpuBasedHours });
       process.stdout.write(
         `${def.name}: ${runsPerMode * PAPER_MODES.length} runs × ${epochs} epochs, ${workers} workers: ` +
-          PRECISIONS.map((q) => `${q} ${wallHours[q].toFixed(2)} h`).join(', ') + '\n\n',
+          PRECISIONS.map((q) => `${q} ${wallHours[q].toFixed(2)} h (from CPU time ${cpuBasedHours[q].toFixed(2)} h)`).join(', ') + '\n\n',
       );
     }
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  const total = {} as Record<Precision, number>;
-  for (const precision of PRECISIONS) total[precision] = grids.reduce((a, g) => a + g.wallHours[precision], 0);
-  process.stdout.write(`all grids: ${PRECISIONS.map((q) => `${q} ${total[q].toFixed(2)} h`).join(', ')} (estimated, ${workers} workers)\n`);
+  const total = {} as Record<Precision, number>, cpuTotal = {} as Record<Precision, number>;
+  for (const q of PRECISIONS) {
+    total[q] = grids.reduce((a, g) => a + g.wallHours[q], 0);
+    cpuTotal[q] = grids.reduce((a, g) => a + g.cpuBasedHours[q], 0);
+  }
+  process.stdout.write(`all grids: ${PRECISIONS.map((q) => `${q} ${total[q].toFixed(2)} h (from CPU time ${cpuTotal[q].toFixed(2)} h)`).join(', ')} (estimated, ${workers} workers)\n`);
   const note =
     'Estimated wall time = Σ over the grid of epochs × measured seconds per epoch ÷ workers; assumes the workers (one per core) ' +
-    'do not slow each other down, and that cost does not change during a run.';
-  writeFileSync(o.out, JSON.stringify({ note, machine: { cores: workers }, grids, totalWallHours: total, epochs: timings }, null, 2) + '\n');
+    'do not slow each other down, and that cost does not change during a run. The CPU-time estimate uses the process\'s own CPU ' +
+    'seconds per epoch instead of wall seconds: what the grid would take with a core per worker and no other load.';
+  writeFileSync(o.out, JSON.stringify({ note, machine: { cores: workers }, grids, totalWallHours: total, totalCpuBasedHours: cpuTotal, epochs: timings }, null, 2) + '\n');
   process.stdout.write(`wrote ${o.out}\n`);
 }
