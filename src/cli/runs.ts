@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { PAPER_LETTER } from '../bptt/modes.js';
 import type { ProblemDefinition, SettingValue } from '../physics/index.js';
-import { complexityLabel, complexityOf } from '../runs/figures/data.js';
-import { problemOfRun } from '../runs/problems.js';
+import { complexityOf, complexityText } from '../runs/figures/data.js';
+import { problemsOf } from '../runs/problems.js';
 import { STATUSES, type RunStore, type StoredRun, type StoredStatus } from '../runs/store.js';
 import { recordColumns, recordsToCsv, type EpochRecord } from '../train/record.js';
 import { duration, exp, NOT_COMPUTED, table } from './format.js';
@@ -21,21 +21,6 @@ export function modeOf(r: StoredRun): string {
   return r.config.schedule ?? PAPER_LETTER[r.config.mode];
 }
 
-/**
- * The problem of each run (a module's loaded once per source); null where it cannot be loaded
- * (a module that is gone): listings still show the run, without what only the problem knows.
- */
-export async function problemsOf(runs: readonly StoredRun[]): Promise<Map<number, ProblemDefinition | null>> {
-  const bySource = new Map<string, Promise<ProblemDefinition | null>>();
-  const out = new Map<number, ProblemDefinition | null>();
-  for (const r of runs) {
-    const key = JSON.stringify(r.problemSource) + r.problem;
-    if (!bySource.has(key)) bySource.set(key, problemOfRun(r, { allowChanged: true }).catch(() => null));
-    out.set(r.id, await bySource.get(key)!);
-  }
-  return out;
-}
-
 /** The run's value of its problem's complexity setting, or — when the problem has none or is not at hand. */
 function complexityValue(r: StoredRun, p: ProblemDefinition | null): string {
   return p?.complexity ? String(complexityOf(p, { ...r, records: [] })) : NOT_COMPUTED;
@@ -43,13 +28,6 @@ function complexityValue(r: StoredRun, p: ProblemDefinition | null): string {
 
 function complexityRaw(r: StoredRun, p: ProblemDefinition | null): SettingValue | null {
   return p?.complexity ? complexityOf(p, { ...r, records: [] }) : null;
-}
-
-/** "poles 2", "rc 0.1", "target 3 (paper: 2)": the problem's complexity setting of a run. */
-export function complexityText(r: StoredRun, p: ProblemDefinition | null): string {
-  if (!p?.complexity) return NOT_COMPUTED;
-  const label = complexityLabel(p, complexityOf(p, { ...r, records: [] }));
-  return p.complexity.label ? label : `${p.complexity.key} ${label}`;
 }
 
 export function runsCommand(): Command {

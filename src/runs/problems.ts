@@ -114,3 +114,18 @@ export async function problemOfRun(
   }
   return definition;
 }
+
+/**
+ * The problem of each run (a module's loaded once per source); null where it cannot be loaded
+ * (a module that is gone): listings still show the run, without what only the problem knows.
+ */
+export async function problemsOf(runs: readonly RunProblemRef[]): Promise<Map<number, ProblemDefinition | null>> {
+  const bySource = new Map<string, Promise<ProblemDefinition | null>>();
+  const out = new Map<number, ProblemDefinition | null>();
+  for (const r of runs) {
+    const key = JSON.stringify(r.problemSource) + r.problem;
+    if (!bySource.has(key)) bySource.set(key, problemOfRun(r, { allowChanged: true }).catch(() => null));
+    out.set(r.id, await bySource.get(key)!);
+  }
+  return out;
+}

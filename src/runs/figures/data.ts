@@ -70,6 +70,14 @@ export function complexityLabel(problem: FigureProblem, value: SettingValue): st
   return problem.complexity?.label ? problem.complexity.label(value) : String(value);
 }
 
+/** "poles 2", "rc 0.1", "target 3 (paper: 2)": a run's complexity in listings; — when its problem has none or is not at hand. */
+export function complexityText(run: { readonly config: { readonly settings: Readonly<Record<string, SettingValue>> } }, problem: FigureProblem | null): string {
+  const c = problem?.complexity;
+  const v = c ? run.config.settings[c.key] : undefined;
+  if (!c || v === undefined) return '—';
+  return c.label ? c.label(v) : `${c.key} ${String(v)}`;
+}
+
 /** A panel title: "poles = 2", "rc = 0.1", or the problem's own label ("target 3 (paper: 2)"). */
 export function complexityTitle(problem: FigureProblem, value: SettingValue): string {
   if (!problem.complexity) return 'all runs';

@@ -16,7 +16,8 @@
  */
 import { BUILTIN_PROBLEMS, type ProblemDefinition } from '../../physics/index.js';
 import { datasetFor } from '../../runs/datasets.js';
-import { problemOfRun } from '../../runs/problems.js';
+import { problemOfRun, problemsOf } from '../../runs/problems.js';
+import { complexityText } from '../../runs/figures/data.js';
 import { STATUSES, type RunFilter, type RunStore, type StoredRun } from '../../runs/store.js';
 import type { EpochRecord } from '../../train/record.js';
 import type { CurveColumns, InitialStates, ProblemInfo, RolloutFrames, RunDetail, RunListEntry, SweepCurves, SweepDetail, SweepSummary } from '../api-types.js';
@@ -113,21 +114,10 @@ function curveColumns(records: readonly EpochRecord[]): CurveColumns {
   };
 }
 
-/**
- * "poles 2", "target 3 (paper: 2)": each run's complexity as its problem labels it ('—' when the
- * problem has none or its module is gone); problems are resolved once per source.
- */
+/** Each run's complexity as its problem labels it ("poles 2", "target 3 (paper: 2)", — for none). */
 async function complexityLabels(runs: readonly StoredRun[]): Promise<Map<number, string>> {
-  const defs = new Map<string, Promise<ProblemDefinition | null>>();
-  const out = new Map<number, string>();
-  for (const r of runs) {
-    const key = JSON.stringify(r.problemSource) + r.problem;
-    if (!defs.has(key)) defs.set(key, problemOfRun(r, { allowChanged: true }).catch(() => null));
-    const c = (await defs.get(key)!)?.complexity;
-    const v = c ? r.config.settings[c.key] : undefined;
-    out.set(r.id, c && v !== undefined ? (c.label ? c.label(v) : `${c.key} ${String(v)}`) : '—');
-  }
-  return out;
+  const problems = await problemsOf(runs);
+  return new Map(runs.map((r) => [r.id, complexityText(r, problems.get(r.id)!)]));
 }
 
 async function runList(store: RunStore, query: URLSearchParams): Promise<RunListEntry[]> {
