@@ -154,7 +154,7 @@ test('dashboard run list and charts in Chromium', { skip, timeout: 90_000 }, asy
       assert.ok(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/.test(svg), svg.slice(0, 200));
       assert.ok(svg.includes('>poles = 1<') && svg.includes('>poles = 2<'), 'the panel titles are in the SVG');
       const csv = (await download(page, 'csv')).toString().trim().split('\n');
-      assert.equal(csv[0], 'panel,run,mode,clip,epoch,time,value');
+      assert.equal(csv[0], 'panel,runs,seeds,mode,clip,epoch,time,value,lo,hi');
       assert.equal(csv.length - 1, 8 * 80);
       await page.goto(`${url}#/runs/${trained}`);
       await page.waitForSelector('#run-curves svg');

@@ -1,5 +1,6 @@
 /** `sbptt plot <sweep>`: the paper-style figure (SVG + PNG) and Markdown table of a stored sweep. */
 import { Command } from 'commander';
+import { parseSeedBand, parseSeedCenter } from '../runs/figures/seeds.js';
 import { parsePositiveInt } from '../train/config.js';
 import { openExistingStore, STORE_FLAG, STORE_HELP } from './store-arg.js';
 
@@ -10,13 +11,16 @@ export function plotCommand(): Command {
     .option('--out <dir>', 'output folder', 'figures')
     .option(STORE_FLAG, STORE_HELP)
     .option('--window <epochs>', 'moving-average window in epochs', '30')
-    .action(async (sweep: string, o: { out: string; store?: string; window: string }) => {
+    .option('--center <median|mean>', 'the curve drawn for runs repeated with several seeds', 'median')
+    .option('--band <minmax|iqr>', 'the band around it: the whole range of the seeds, or their interquartile range', 'minmax')
+    .action(async (sweep: string, o: { out: string; store?: string; window: string; center: string; band: string }) => {
       const window = parsePositiveInt('window', o.window);
+      const seeds = { center: parseSeedCenter('center', o.center), band: parseSeedBand('band', o.band) };
       // vega and resvg load only when a figure is drawn, not on every start of the CLI.
       const { plotSweep } = await import('../runs/figures/sweep-figure.js');
       const store = await openExistingStore(o.store);
       try {
-        const f = await plotSweep(store, sweep, o.out, { window });
+        const f = await plotSweep(store, sweep, o.out, { window, seeds });
         const skipped = f.runs - f.plotted;
         process.stdout.write(
           `sweep ${sweep}: ${f.plotted} runs plotted${skipped ? `, ${skipped} without records skipped` : ''}\n` +

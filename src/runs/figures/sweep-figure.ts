@@ -7,6 +7,7 @@ import type { RunStore } from '../store.js';
 import { singleProblem, type FigureRun } from './data.js';
 import { writeFigure } from './render.js';
 import { sweepFigureSpec } from './specs.js';
+import type { SeedStatsOptions } from './seeds.js';
 import { sweepTable } from './table.js';
 
 /** The runs of a sweep with their records; an unknown sweep is an error naming the known ones. */
@@ -46,6 +47,8 @@ export interface PlotSweepOptions {
   scale?: number;
   /** Where a warning goes (a problem module changed since the runs). */
   warn?: (line: string) => void;
+  /** How repeats with different seeds are summarised. */
+  seeds?: SeedStatsOptions;
 }
 
 export async function plotSweep(store: RunStore, sweep: string, outDir: string, opts: PlotSweepOptions = {}): Promise<SweepFiles> {
@@ -53,7 +56,7 @@ export async function plotSweep(store: RunStore, sweep: string, outDir: string, 
   const plotted = runs.filter((r) => r.records.length > 0).length;
   if (plotted === 0) throw new Error(`sweep "${sweep}" has no stored epochs yet (${runs.length} runs); nothing to plot`);
   const base = join(outDir, fileNameOf(sweep));
-  const figOpts = { sweep, ...(opts.window !== undefined && { window: opts.window }) };
+  const figOpts = { sweep, ...(opts.window !== undefined && { window: opts.window }), ...(opts.seeds && { seeds: opts.seeds }) };
   const { svg, png } = await writeFigure(sweepFigureSpec(problem, runs, figOpts), base, opts.scale);
   mkdirSync(outDir, { recursive: true });
   const md = `${base}.md`;

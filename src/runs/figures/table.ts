@@ -4,6 +4,7 @@
  * unfinished or has no records. Pure: no Node built-ins.
  */
 import { CLIP_ORDER, complexityLabel, complexityTitle, complexityValues, finalLosses, labelsPresent, MODE_ORDER, modeLabel, type FigureProblem, type FigureRun, type FinalEntry } from './data.js';
+import { spreadOf, type SeedStatsOptions } from './seeds.js';
 import { SMOOTH_WINDOW } from './smooth.js';
 
 /** Scientific notation with 3 significant digits: 1.23e-4. */
@@ -13,12 +14,13 @@ export function sciNotation(v: number): string {
 
 const MARK: Readonly<Record<string, string>> = { diverged: ' †', running: ' *', queued: ' *' };
 
-function cell(entries: readonly FinalEntry[]): string {
+/** A cell: the run's final loss, or for several seeds their centre with the band and the count. */
+function cell(entries: readonly FinalEntry[], seeds: SeedStatsOptions): string {
   const plotted = entries.filter((e) => e.finalLoss !== null);
   if (plotted.length === 0) return entries.length ? '–' : '';
-  const mean = plotted.reduce((s, e) => s + e.finalLoss!, 0) / plotted.length;
   const marks = [...new Set(plotted.map((e) => MARK[e.status] ?? ''))].join('');
-  return `${sciNotation(mean)}${marks}${plotted.length > 1 ? ` (mean of ${plotted.length})` : ''}`;
+  const spread = spreadOf(plotted.map((e) => e.finalLoss!), seeds);
+  return spread.n > 1 ? `${sciNotation(spread.center)}${marks} (${sciNotation(spread.lo)}–${sciNotation(spread.hi)}, ${spread.n} seeds)` : `${sciNotation(spread.center)}${marks}`;
 }
 
 function describe(problem: FigureProblem, e: FinalEntry): string {
@@ -33,6 +35,14 @@ function describe(problem: FigureProblem, e: FinalEntry): string {
 export interface SweepTableOptions {
   sweep?: string;
   window?: number;
+  /** How repeats with different seeds are summarised (default: median, min–max). */
+  seeds?: SeedStatsOptions;
+}
+
+/** The sentence under a table that says how seeds are summarised. */
+export function seedsSentence(seeds: SeedStatsOptions = {}): string {
+  const band = (seeds.band ?? 'minmax') === 'iqr' ? 'interquartile range' : 'minimum–maximum';
+  return `Where a cell has several seeds it shows their ${seeds.center ?? 'median'}, the ${band} in brackets and the number of seeds.`;
 }
 
 export function sweepTable(problem: FigureProblem, runs: readonly FigureRun[], opts: SweepTableOptions = {}): string {
@@ -52,11 +62,12 @@ export function sweepTable(problem: FigureProblem, runs: readonly FigureRun[], o
     for (const clip of clips) {
       const row = entries.filter((e) => e.complexity === c && e.clip === clip);
       if (row.length === 0) continue;
-      lines.push(`| ${complexityLabel(problem, c)} | ${clip} | ${modes.map((m) => cell(row.filter((e) => e.mode === m))).join(' | ')} |`);
+      lines.push(`| ${complexityLabel(problem, c)} | ${clip} | ${modes.map((m) => cell(row.filter((e) => e.mode === m), opts.seeds ?? {})).join(' | ')} |`);
     }
   }
   const notes = entries.filter((e) => e.status !== 'done' || e.finalLoss === null);
   lines.push('');
+  if (entries.length > new Set(entries.map((e) => `${String(e.complexity)}|${e.clip}|${e.mode}`)).size) lines.push(seedsSentence(opts.seeds));
   if (entries.some((e) => e.status === 'diverged' && e.finalLoss !== null)) lines.push('† diverged: the value at the last epoch before divergence.');
   if (entries.some((e) => (e.status === 'running' || e.status === 'queued') && e.finalLoss !== null)) lines.push('\\* unfinished: the value at the last stored epoch.');
   if (notes.length) lines.push('', '## Runs that did not finish normally', '', ...notes.map((e) => describe(problem, e)));

@@ -51,6 +51,21 @@ function unitToLayer(unit: Json, i: number, tooltip: readonly TooltipField[], pi
   return { ...rest, layer: [line, points] };
 }
 
+const isLine = (unit: Json): boolean => {
+  const mark = unit.mark as string | { type?: string } | undefined;
+  return (typeof mark === 'string' ? mark : mark?.type) === 'line';
+};
+
+/** A panel: a unit (its lines), or a layer whose line layer becomes interactive (a band of seeds stays beneath). */
+function panelToLayer(panel: Json, i: number, tooltip: readonly TooltipField[], pickOf: (unit: Json) => string | null): Json {
+  if (panel.mark) return unitToLayer(panel, i, tooltip, pickOf(panel));
+  const layers = panel.layer as Json[];
+  const line = layers.find(isLine);
+  if (!line) return panel;
+  const made = unitToLayer(line, i, tooltip, pickOf(line));
+  return { ...panel, layer: [...layers.filter((l) => l !== line), ...(made.layer as Json[])] };
+}
+
 /** The spec with every unit panel (top level, or inside concat/hconcat/vconcat) made interactive. */
 export function interactive(spec: TopLevelSpec, tooltip: readonly TooltipField[], highlight = true): TopLevelSpec {
   const s = { ...(spec as unknown as Json) };
@@ -58,7 +73,7 @@ export function interactive(spec: TopLevelSpec, tooltip: readonly TooltipField[]
   // The legend highlight needs one legend for all panels (a shared colour scale).
   const pickOf = (unit: Json): string | null => (highlight ? ((((unit.encoding as Json | undefined)?.color as Json | undefined)?.field as string | undefined) ?? null) : null);
   for (const key of ['concat', 'hconcat', 'vconcat'] as const) {
-    if (Array.isArray(s[key])) s[key] = (s[key] as Json[]).map((u) => (u.mark ? unitToLayer(u, i++, tooltip, pickOf(u)) : u));
+    if (Array.isArray(s[key])) s[key] = (s[key] as Json[]).map((u) => (u.mark || Array.isArray(u.layer) ? panelToLayer(u, i++, tooltip, pickOf) : u));
   }
   if (s.mark) return unitToLayer(s, 0, tooltip, pickOf(s)) as unknown as TopLevelSpec;
   return s as unknown as TopLevelSpec;

@@ -4,6 +4,7 @@
  */
 import { complexityLabel, complexityOf, complexityValues, type FigureProblem, CLIP_ORDER, finalLosses, labelsPresent, MODE_ORDER, modeLabel, type FigureRun } from '../../../runs/figures/data.js';
 import { sweepFigureSpec, sweepPanels, type CurvePoint } from '../../../runs/figures/specs.js';
+import { SEED_BANDS, SEED_CENTERS, seedGroups, type SeedStatsOptions } from '../../../runs/figures/seeds.js';
 import { CLIP_DASH, EXTRA_COLORS, MODE_COLORS } from '../../../runs/figures/style.js';
 import type { StoredRun, SweepCurves } from '../../api-types.js';
 import { api, ApiError, poll } from '../api.js';
@@ -34,6 +35,7 @@ function swatch(color: string, dash: readonly number[] = [1, 0]): SVGSVGElement 
 
 export function sweepPage(root: HTMLElement, name: string): Page {
   const hidden = { modes: new Set<string>(), clips: new Set<string>() };
+  const seeds: Required<SeedStatsOptions> = { center: 'median', band: 'minmax' };
   let problem: FigureProblem | null = null;
   let runs: SweepRun[] = [];
   let shownKey = '';
@@ -56,7 +58,7 @@ export function sweepPage(root: HTMLElement, name: string): Page {
     h(
       'section',
       { class: 'card' },
-      h('div', { class: 'card-head' }, h('h2', {}, 'Test loss per complexity'), h('span', { class: 'head-links' }, compareLink, downloadButtons(chart, () => `sweep-${name}`, () => rowsToCsv(csvRows, ['panel', 'run', 'mode', 'clip', 'epoch', 'time', 'value'])))),
+      h('div', { class: 'card-head' }, h('h2', {}, 'Test loss per complexity'), h('span', { class: 'head-links' }, compareLink, downloadButtons(chart, () => `sweep-${name}`, () => rowsToCsv(csvRows, ['panel', 'runs', 'seeds', 'mode', 'clip', 'epoch', 'time', 'value', 'lo', 'hi'])))),
       toolbar.element,
       toggles,
       chartBox,
@@ -74,14 +76,27 @@ export function sweepPage(root: HTMLElement, name: string): Page {
     return h('label', { class: 'toggle' }, input, swatch(color, dash), ` ${label}`);
   }
 
+  function select<K extends keyof typeof seeds>(key: K, options: readonly (typeof seeds)[K][], labels: readonly string[]): HTMLElement {
+    const el = h('select', { id: `seeds-${key}` }, ...options.map((o, i) => h('option', { value: o, selected: seeds[key] === o }, labels[i]!)));
+    el.addEventListener('change', () => {
+      seeds[key] = (el as HTMLSelectElement).value as (typeof seeds)[K];
+      redraw();
+    });
+    return el;
+  }
+
   function renderToggles(): void {
     const modes = labelsPresent(runs, modeLabel, MODE_ORDER);
     const clips = labelsPresent(runs, (r) => r.config.clip, CLIP_ORDER);
+    const repeated = problem !== null && seedGroups(problem, runs).some((g) => g.runs.length > 1);
     let extra = 0;
     fill(
       toggles,
       h('span', { class: 'toggle-group' }, h('span', { class: 'toggle-title' }, 'mode'), ...modes.map((m) => checkbox('mode', m, hidden.modes, MODE_COLORS[m] ?? EXTRA_COLORS[extra++ % EXTRA_COLORS.length]!))),
       h('span', { class: 'toggle-group' }, h('span', { class: 'toggle-title' }, 'clipping'), ...clips.map((c) => checkbox('clip', c, hidden.clips, '#444', CLIP_DASH[c]))),
+      repeated
+        ? h('span', { class: 'toggle-group' }, h('span', { class: 'toggle-title' }, 'seeds'), select('center', SEED_CENTERS, ['median', 'mean']), ' in a ', select('band', SEED_BANDS, ['min–max band', 'interquartile band']))
+        : '',
     );
   }
 
@@ -96,10 +111,11 @@ export function sweepPage(root: HTMLElement, name: string): Page {
       const panels = Math.min(4, complexityValues(problem, shown.filter((r) => r.records.length > 0)).length + (problem.updateSizePanel ? 1 : 0));
       const panelWidth = Math.max(200, Math.min(420, Math.floor(((chartBox.clientWidth || 1100) - 170) / panels) - 80));
       const { smooth, yScale, x } = chartSettings();
-      const spec = sweepFigureSpec(problem, shown, { sweep: name, window: smooth, yScale, x, panelWidth, panelHeight: 240 });
-      csvRows = sweepPanels(problem, shown, smooth, yScale === 'log').flatMap((p) => p.points.map((q) => ({ panel: p.title, ...q })));
+      const spec = sweepFigureSpec(problem, shown, { sweep: name, window: smooth, yScale, x, panelWidth, panelHeight: 240, seeds });
+      csvRows = sweepPanels(problem, shown, smooth, yScale === 'log', seeds).flatMap((p) => p.points.map((q) => ({ panel: p.title, ...q })));
       const tooltip = [
-        { field: 'run', title: 'run' },
+        { field: 'runs', title: 'runs' },
+        { field: 'seeds', title: 'seeds', type: 'quantitative' as const },
         { field: 'mode', title: 'mode' },
         { field: 'clip', title: 'clip' },
         { field: 'epoch', title: 'epoch', type: 'quantitative' as const },
