@@ -7,6 +7,7 @@ import { problemCommands } from './problem-args.js';
 import { demoCommand } from './demo.js';
 import { plotCommand } from './plot.js';
 import { exportCommand, runsCommand } from './runs.js';
+import { reproduceCommand } from './reproduce.js';
 import { serveCommand } from './serve.js';
 import { sweepCommand } from './sweep.js';
 import { toyCommand } from './toy.js';
@@ -36,6 +37,7 @@ try {
   program.addCommand(runsCommand());
   program.addCommand(exportCommand());
   program.addCommand(plotCommand());
+  program.addCommand(reproduceCommand());
   program.addCommand(animateCommand());
   program.addCommand(serveCommand());
   program.addCommand(workerCommand());

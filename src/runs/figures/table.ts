@@ -37,6 +37,8 @@ export interface SweepTableOptions {
   window?: number;
   /** How repeats with different seeds are summarised (default: median, min–max). */
   seeds?: SeedStatsOptions;
+  /** Headings: the title (level 1) and the notes' section (level 2); false for a section of a larger report. */
+  headings?: boolean;
 }
 
 /** The sentence under a table that says how seeds are summarised. */
@@ -50,9 +52,9 @@ export function sweepTable(problem: FigureProblem, runs: readonly FigureRun[], o
   const entries = finalLosses(problem, runs, window);
   const modes = labelsPresent(runs, modeLabel, MODE_ORDER);
   const clips = labelsPresent(runs, (r) => r.config.clip, CLIP_ORDER);
+  const headings = opts.headings ?? true;
   const lines = [
-    `# ${problem.title}${opts.sweep ? ` — sweep ${opts.sweep}` : ''}`,
-    '',
+    ...(headings ? [`# ${problem.title}${opts.sweep ? ` — sweep ${opts.sweep}` : ''}`, ''] : []),
     `Final test loss${problem.reportsPhysicsLoss ? ' (total, incl. regularisation)' : ''}, ${window}-epoch moving average, at each run's last plotted epoch.`,
     '',
     `| ${problem.complexity?.key ?? 'complexity'} | clip | ${modes.join(' | ')} |`,
@@ -70,6 +72,6 @@ export function sweepTable(problem: FigureProblem, runs: readonly FigureRun[], o
   if (entries.length > new Set(entries.map((e) => `${String(e.complexity)}|${e.clip}|${e.mode}`)).size) lines.push(seedsSentence(opts.seeds));
   if (entries.some((e) => e.status === 'diverged' && e.finalLoss !== null)) lines.push('† diverged: the value at the last epoch before divergence.');
   if (entries.some((e) => (e.status === 'running' || e.status === 'queued') && e.finalLoss !== null)) lines.push('\\* unfinished: the value at the last stored epoch.');
-  if (notes.length) lines.push('', '## Runs that did not finish normally', '', ...notes.map((e) => describe(problem, e)));
+  if (notes.length) lines.push('', headings ? '## Runs that did not finish normally' : 'Runs that did not finish normally:', '', ...notes.map((e) => describe(problem, e)));
   return lines.join('\n') + '\n';
 }
