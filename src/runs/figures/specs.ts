@@ -129,7 +129,7 @@ export function sweepFigureSpec(problem: FigureProblem, runs: readonly FigureRun
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
       text: title,
-      subtitle: `${window > 1 ? `${window}-epoch moving average` : 'raw values'}; colour = gradient mode, line style = clipping${banded ? `; seeds: ${seeds.center ?? 'median'} curve in a ${(seeds.band ?? 'minmax') === 'iqr' ? 'interquartile' : 'min–max'} band` : ''}`,
+      subtitle: `${window > 1 ? `${window}-epoch moving average` : 'raw values'}; colour = gradient mode, line style = clipping${banded ? `; seeds: ${seeds.center ?? 'median'} curve in ${(seeds.band ?? 'minmax') === 'iqr' ? 'an interquartile' : 'a min–max'} band` : ''}`,
       anchor: 'start',
       fontSize: 15,
     },

@@ -138,12 +138,13 @@ export function sweepPage(root: HTMLElement, name: string): Page {
     fill(
       runsBox,
       table(
-        ['run', p.complexity?.key ?? 'complexity', 'mode', 'clip', 'status', 'epochs', window > 1 ? `test loss (${window}-epoch avg.)` : 'test loss', 'train time', ''],
+        ['run', p.complexity?.key ?? 'complexity', 'mode', 'clip', 'seed', 'status', 'epochs', window > 1 ? `test loss (${window}-epoch avg.)` : 'test loss', 'train time', ''],
         sorted.map((r) => [
           link(runHref(r.id), `#${r.id}`),
           complexityLabel(p, complexityOf(p, { ...r, records: [] })),
           modeLabel({ ...r, records: [] }),
           r.config.clip,
+          String(r.seed),
           statusBadge(r.status),
           progress(r.epochsDone, r.config.epochs),
           sci(finals.get(r.id)?.finalLoss ?? null),
