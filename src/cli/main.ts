@@ -7,6 +7,7 @@ import { problemCommands } from './problem-args.js';
 import { demoCommand } from './demo.js';
 import { plotCommand } from './plot.js';
 import { exportCommand, runsCommand } from './runs.js';
+import { resumeCommand } from './resume.js';
 import { serveCommand } from './serve.js';
 import { sweepCommand } from './sweep.js';
 import { toyCommand } from './toy.js';
@@ -29,6 +30,7 @@ try {
     .enablePositionalOptions()
     .exitOverride();
   program.addCommand(trainCommand(problems));
+  program.addCommand(resumeCommand());
   program.addCommand(checkCommand(problems));
   program.addCommand(toyCommand());
   program.addCommand(demoCommand());
