@@ -46,6 +46,11 @@ try {
     c.exitOverride();
     for (const s of c.commands) s.exitOverride();
   }
+  // `sbptt help foo`: Commander would print the general help; say what is wrong instead.
+  const [first, topic] = process.argv.slice(2);
+  if (first === 'help' && topic !== undefined && !program.commands.some((c) => c.name() === topic || c.aliases().includes(topic))) {
+    throw new Error(`help: unknown command ${JSON.stringify(topic.slice(0, 40))}; commands: ${program.commands.map((c) => c.name()).join(', ')}`);
+  }
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {

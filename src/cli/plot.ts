@@ -1,6 +1,7 @@
 /** `sbptt plot <sweep>`: the paper-style figure (SVG + PNG) and Markdown table of a stored sweep. */
 import { Command } from 'commander';
-import { parsePositiveInt } from '../train/config.js';
+import { LIMITS, parsePositiveInt } from '../train/config.js';
+import { checkWritableFolder } from './out-arg.js';
 import { openExistingStore, STORE_FLAG, STORE_HELP } from './store-arg.js';
 
 export function plotCommand(): Command {
@@ -11,7 +12,8 @@ export function plotCommand(): Command {
     .option(STORE_FLAG, STORE_HELP)
     .option('--window <epochs>', 'moving-average window in epochs', '30')
     .action(async (sweep: string, o: { out: string; store?: string; window: string }) => {
-      const window = parsePositiveInt('window', o.window);
+      const window = parsePositiveInt('window', o.window, LIMITS.epochs);
+      checkWritableFolder('--out', o.out);
       // vega and resvg load only when a figure is drawn, not on every start of the CLI.
       const { plotSweep } = await import('../runs/figures/sweep-figure.js');
       const store = await openExistingStore(o.store);

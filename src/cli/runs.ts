@@ -8,6 +8,7 @@ import { problemsOf } from '../runs/problems.js';
 import { STATUSES, type RunStore, type StoredRun, type StoredStatus } from '../runs/store.js';
 import { recordColumns, recordsToCsv, type EpochRecord } from '../train/record.js';
 import { duration, exp, NOT_COMPUTED, table } from './format.js';
+import { checkWritableFile } from './out-arg.js';
 import { openExistingStore, STORE_FLAG, STORE_HELP } from './store-arg.js';
 
 /** What `runs` shows and filters by: the stored status, or `interrupted` for a running run whose process is gone. */
@@ -118,6 +119,7 @@ export function exportCommand(): Command {
     .option(STORE_FLAG, STORE_HELP)
     .action(async (target: string, o: { format: string; out?: string; store?: string }) => {
       if (o.format !== 'csv' && o.format !== 'json') throw new Error(`--format: got "${o.format}", expected csv or json`);
+      if (o.out !== undefined) checkWritableFile('--out', o.out);
       const store = await openExistingStore(o.store);
       let text: string;
       try {

@@ -1,12 +1,14 @@
 /** `sbptt sweep <problem>`: the published grid (or a subset) on worker threads, resumable. */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { Command } from 'commander';
 import { PAPER_LETTER } from '../bptt/modes.js';
 import { runPool } from '../runs/pool.js';
 import { openQueue } from '../runs/queue.js';
 import { defaultStorePath, RunStore } from '../runs/store.js';
-import { ensureSweep, parseAxes, planSweep } from '../runs/sweep.js';
-import { parsePositiveInt } from '../train/config.js';
+import { ensureSweep, parseAxes, parseSweepName, planSweep } from '../runs/sweep.js';
+import { parseIntIn } from '../physics/numbers.js';
+import { LIMITS, parsePositiveInt } from '../train/config.js';
+import { EXIT_DIVERGED, EXIT_FAILED } from './train-run.js';
 import { addProblemOptions, overridesFromOptions } from './options.js';
 import { problemListing, type ProblemCommand } from './problem-args.js';
 import { gracefulStop, progressPrinter } from './work-progress.js';
@@ -27,10 +29,10 @@ export function sweepCommand(problems: readonly ProblemCommand[]): Command {
       .option('--modes <list>', 'gradient modes, comma-separated, e.g. R,C (default R,M,C,S)')
       .option('--clip <list>', 'clipping modes, comma-separated (default VALUE,NORM,NONE)')
       .option('--seeds <n>', 'repeats of every run with seeds 0 … n−1 (default 1)')
-      .option('--workers <n>', `parallel worker threads (default: the number of cores, ${availableParallelism()}); 0: only put the runs on the queue`)
+      .option('--workers <n>', `parallel worker threads, at most 1024 (default: the number of cores, ${availableParallelism()}); 0: only put the runs on the queue`)
       .option('--lease <seconds>', 'how long a claimed run stays its worker\'s without a sign of life; on PostgreSQL also the job expiry after which a dead worker\'s run is retried (default 600)')
       .option('--checkpoint-every <epochs>', 'checkpoint (and store the records) every this many epochs; fewer writes, more epochs lost to a kill (default 1)')
-      .option('--name <name>', 'sweep name (default: the problem and a hash of the grid, so the same command finds the same sweep)')
+      .option('--name <name>', 'sweep name: 1 to 100 letters, digits and . _ - (default: the problem and a hash of the grid, so the same command finds the same sweep)')
       .action((opts: Record<string, unknown>) => runSweep(p, opts));
     sweep.addCommand(sub);
   }
@@ -40,11 +42,13 @@ export function sweepCommand(problems: readonly ProblemCommand[]): Command {
 
 async function runSweep({ definition: def, source }: ProblemCommand, opts: Record<string, unknown>): Promise<void> {
   const axes = parseAxes(def, opts as { complexity?: string; clip?: string; modes?: string; seeds?: string });
-  const workers = opts.workers === undefined ? availableParallelism() : parseCount('workers', opts.workers);
-  const leaseSeconds = opts.lease === undefined ? undefined : parsePositiveInt('lease', opts.lease);
-  const checkpointEvery = opts.checkpointEvery === undefined ? 1 : parsePositiveInt('checkpoint-every', opts.checkpointEvery);
+  const workers = opts.workers === undefined ? availableParallelism() : parseIntIn('workers', opts.workers, 0, MAX_WORKERS);
+  const leaseSeconds = opts.lease === undefined ? undefined : parsePositiveInt('lease', opts.lease, MAX_LEASE_SECONDS);
+  const checkpointEvery = opts.checkpointEvery === undefined ? 1 : parsePositiveInt('checkpoint-every', opts.checkpointEvery, LIMITS.epochs);
+  const name = opts.name === undefined ? undefined : parseSweepName(String(opts.name));
   const base = overridesFromOptions(def, opts);
-  const plan = planSweep(def, base, axes, opts.name as string | undefined);
+  // Each worker thread holds one run: the runs at once share the machine's memory.
+  const plan = planSweep(def, base, axes, name, { availableBytes: totalmem() / Math.max(1, workers) });
   const location = defaultStorePath(opts.store as string | undefined);
   const store = await RunStore.open(location);
   let queued = '';
@@ -88,11 +92,10 @@ async function runSweep({ definition: def, source }: ProblemCommand, opts: Recor
   const open = ids.length - finished;
   const rest = open === 0 ? `Next: sbptt plot ${plan.name}` : `${open} not finished (running elsewhere or handed back): the same command, or \`sbptt worker\`, goes on with them`;
   process.stdout.write(`sweep ${plan.name}: ${finished}/${ids.length} runs finished (${list}). ${rest}\n`);
+  if (counts.has('failed')) process.exitCode = EXIT_FAILED;
+  else if (counts.has('diverged')) process.exitCode = EXIT_DIVERGED;
 }
 
-/** A count that may be 0 (--workers 0: only enqueue). */
-function parseCount(flag: string, value: unknown): number {
-  const text = String(value);
-  if (!/^\d+$/.test(text)) throw new Error(`--${flag}: got "${text}", expected a whole number (0 or more)`);
-  return Number(text);
-}
+/** Bounds of the sweep's own counts (documented in docs/cli.md). */
+export const MAX_WORKERS = 1024;
+export const MAX_LEASE_SECONDS = 7 * 24 * 3600;
