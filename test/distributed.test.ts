@@ -15,9 +15,10 @@ import { cartpole } from '../src/physics/index.js';
 import { executeRun } from '../src/runs/execute.js';
 import { openQueue } from '../src/runs/queue.js';
 import { ensureSweep, parseAxes, planSweep } from '../src/runs/sweep.js';
-import { MIGRATIONS } from '../src/runs/store-schema.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../src/runs/store-schema.js';
 import { RunStore } from '../src/runs/store.js';
 import { sweepSummaries } from '../src/web/server/api.js';
+import { resolveTrainConfig } from '../src/train/config.js';
 import type { EpochRecord } from '../src/train/record.js';
 import { havePostgres, NO_POSTGRES, PG_PASSWORD, startCluster, type Cluster } from './helpers/pg-cluster.js';
 
@@ -212,18 +213,18 @@ describe('distributed sweeps on PostgreSQL', { skip: havePostgres() ? false : NO
     // refuse with the way out; migrate upgrades it and keeps its runs.
     const v1 = await database();
     await query(v1, `CREATE TABLE sbptt_schema (version INTEGER NOT NULL); INSERT INTO sbptt_schema VALUES (1); ${MIGRATIONS[0]!('postgres')}`);
-    await query(v1, "INSERT INTO runs (problem, config, seed, status, created_at, code_version) VALUES ('cartpole', $1, 0, 'queued', 'then', '0.0.1')", [JSON.stringify({ problem: 'cartpole' })]);
+    await query(v1, "INSERT INTO runs (problem, config, seed, status, created_at, code_version) VALUES ('cartpole', $1, 0, 'queued', 'then', '0.0.1')", [JSON.stringify(resolveTrainConfig(cartpole))]);
     const old = sbptt(['worker', '--store', v1]);
     assert.equal(old.status, 2);
-    assert.match(old.stderr, /has schema version 1, this sbptt needs 3: upgrade it once with `sbptt migrate --store <it>`/);
+    assert.match(old.stderr, new RegExp(`has schema version 1, this sbptt needs ${SCHEMA_VERSION}: upgrade it once with \`sbptt migrate --store <it>\``));
     assert.ok(!old.stderr.includes(PG_PASSWORD));
     const migrated = sbptt(['migrate', '--store', v1]);
-    assert.match(migrated.stdout, /^run store postgres:\/\/sbptt:\*\*\*@.*: schema version 3$/m);
-    assert.equal((await query<{ version: number }>(v1, 'SELECT version FROM sbptt_schema'))[0]!.version, 3);
+    assert.match(migrated.stdout, new RegExp(`^run store postgres://sbptt:\\*\\*\\*@.*: schema version ${SCHEMA_VERSION}$`, 'm'));
+    assert.equal((await query<{ version: number }>(v1, 'SELECT version FROM sbptt_schema'))[0]!.version, SCHEMA_VERSION);
     const upgraded = await RunStore.open(v1, { create: false });
     assert.deepEqual((await upgraded.runs()).map((r) => [r.status, r.codeVersion, r.problemSource]), [['queued', '0.0.1', { kind: 'builtin', name: 'cartpole' }]]);
     await upgraded.close();
     await query(v1, 'UPDATE sbptt_schema SET version = 99');
-    await opening(v1, /schema version 99, newer than this sbptt knows \(3\): update sbptt/);
+    await opening(v1, new RegExp(`schema version 99, newer than this sbptt knows \\(${SCHEMA_VERSION}\\): update sbptt`));
   });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cartpole } from '../src/physics/index.js';
 import Database from 'better-sqlite3';
-import { MIGRATIONS, newOwner } from '../src/runs/store-schema.js';
+import { MIGRATIONS, newOwner, SCHEMA_VERSION } from '../src/runs/store-schema.js';
 import { LeaseLostError, RunStore } from '../src/runs/store.js';
 import { resolveTrainConfig } from '../src/train/config.js';
 import type { EpochRecord } from '../src/train/record.js';
@@ -127,7 +127,7 @@ test('a SQLite store of the first releases (schema 1): readers say how to upgrad
   db.exec(MIGRATIONS[0]!('sqlite'));
   db.prepare("INSERT INTO runs (problem, config, seed, status, created_at, code_version) VALUES ('cartpole', ?, 0, 'done', 'then', '0.0.1')").run(JSON.stringify(config()));
   db.close();
-  await assert.rejects(RunStore.open(path, { create: false }), /has schema version 1, this sbptt needs 3: upgrade it once with `sbptt migrate --store <it>`/);
+  await assert.rejects(RunStore.open(path, { create: false }), new RegExp(`has schema version 1, this sbptt needs ${SCHEMA_VERSION}: upgrade it once with \`sbptt migrate --store <it>\``));
   const store = await RunStore.open(path, { create: true });
   assert.deepEqual((await store.runs()).map((r) => [r.status, r.codeVersion]), [['done', '0.0.1']]);
   await store.close();

@@ -58,7 +58,7 @@ test('with angle 0 the rotated and combined runs equal the gradient run', () => 
 test('invalid options throw errors naming the field and the accepted range', () => {
   assert.throws(() => runToy({ lr: 0 }), /lr must be a finite number > 0/);
   assert.throws(() => runToy({ angleDeg: Number.NaN }), /angleDeg/);
-  assert.throws(() => runToy({ iterations: 2.5 }), /iterations must be an integer >= 1/);
+  assert.throws(() => runToy({ iterations: 2.5 }), /iterations must be an integer from 1 to 100000, got 2.5/);
   assert.throws(() => runToy({ lastMean: 500 }), /lastMean must be an integer in \[1, iterations=200\]/);
   assert.throws(() => runToy({ start: [1, Number.POSITIVE_INFINITY] }), /start must be two finite numbers/);
   assert.throws(() => runToy({ start: [1] as unknown as [number, number] }), /start/);

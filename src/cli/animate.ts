@@ -3,12 +3,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { parsePositiveInt } from '../train/config.js';
+import { checkWritableFile } from './out-arg.js';
+import { parseRunId } from './resume.js';
 import { problemOfRun } from '../runs/problems.js';
 import { RunStore } from '../runs/store.js';
 import { existingStorePath, STORE_FLAG, STORE_HELP } from './store-arg.js';
 
 /** Keep equal to DEFAULT_SAMPLES in runs/animate (loaded lazily: resvg is native and only this command needs it). */
 const DEFAULT_SAMPLES = 4;
+/** Most test states one animation shows (one panel each). */
+const MAX_SAMPLES = 16;
 
 /** "WxH" in pixels, each from 64 to 4096. */
 export function parseSize(text: string): { width: number; height: number } {
@@ -16,11 +20,6 @@ export function parseSize(text: string): { width: number; height: number } {
   const w = m ? Number(m[1]) : NaN, h = m ? Number(m[2]) : NaN;
   if (!(w >= 64 && w <= 4096 && h >= 64 && h <= 4096)) throw new Error(`--size: got "${text}", expected WxH in pixels (64 to 4096 each), e.g. 480x360`);
   return { width: w, height: h };
-}
-
-function parseRunId(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`<run>: got "${text}", expected a run id (a positive integer; see \`sbptt runs\`)`);
-  return Number(text);
 }
 
 interface AnimateFlags {
@@ -37,14 +36,16 @@ export function animateCommand(): Command {
     .argument('<run>', 'run id (see `sbptt runs`)')
     .option(STORE_FLAG, STORE_HELP)
     .option('--out <file>', 'GIF file to write (default figures/run-<id>.gif)')
-    .option('--samples <n>', `test initial states to animate, one panel each (default ${DEFAULT_SAMPLES})`)
+    .option('--samples <n>', `test initial states to animate, one panel each (default ${DEFAULT_SAMPLES}, at most ${MAX_SAMPLES})`)
     .option('--every <k>', 'one frame every k steps, plus the last (default: at most 100 intervals)')
     .option('--size <WxH>', 'frame size in pixels (default 480 wide, the height from the panel grid)')
     .action(async (target: string, o: AnimateFlags) => {
       const id = parseRunId(target);
-      const samples = o.samples === undefined ? DEFAULT_SAMPLES : parsePositiveInt('samples', o.samples);
-      const every = o.every === undefined ? undefined : parsePositiveInt('every', o.every);
+      const samples = o.samples === undefined ? DEFAULT_SAMPLES : parsePositiveInt('samples', o.samples, MAX_SAMPLES);
+      const every = o.every === undefined ? undefined : parsePositiveInt('every', o.every, 100_000);
       const size = o.size === undefined ? undefined : parseSize(o.size);
+      const out = o.out ?? `figures/run-${id}.gif`;
+      checkWritableFile('--out', out);
       const path = existingStorePath(o.store);
       const { animateRun } = await import('../runs/animate/index.js');
       const store = await RunStore.open(path, { create: false });
@@ -55,7 +56,6 @@ export function animateCommand(): Command {
       } finally {
         await store.close();
       }
-      const out = o.out ?? `figures/run-${id}.gif`;
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, animation.gif);
       process.stdout.write(`${out}\n`);

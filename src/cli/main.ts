@@ -8,6 +8,7 @@ import { demoCommand } from './demo.js';
 import { plotCommand } from './plot.js';
 import { exportCommand, runsCommand } from './runs.js';
 import { reproduceCommand } from './reproduce.js';
+import { resumeCommand } from './resume.js';
 import { serveCommand } from './serve.js';
 import { sweepCommand } from './sweep.js';
 import { toyCommand } from './toy.js';
@@ -30,6 +31,7 @@ try {
     .enablePositionalOptions()
     .exitOverride();
   program.addCommand(trainCommand(problems));
+  program.addCommand(resumeCommand());
   program.addCommand(checkCommand(problems));
   program.addCommand(toyCommand());
   program.addCommand(demoCommand());
@@ -45,6 +47,11 @@ try {
   for (const c of program.commands) {
     c.exitOverride();
     for (const s of c.commands) s.exitOverride();
+  }
+  // `sbptt help foo`: Commander would print the general help; say what is wrong instead.
+  const [first, topic] = process.argv.slice(2);
+  if (first === 'help' && topic !== undefined && !program.commands.some((c) => c.name() === topic || c.aliases().includes(topic))) {
+    throw new Error(`help: unknown command ${JSON.stringify(topic.slice(0, 40))}; commands: ${program.commands.map((c) => c.name()).join(', ')}`);
   }
   await program.parseAsync(process.argv);
 } catch (e) {

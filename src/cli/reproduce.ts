@@ -1,15 +1,15 @@
 /** `sbptt reproduce [problem|all]`: the paper's study in the store, resumable, then its report (docs/reproduction.md). */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
+import { dirname } from 'node:path';
 import { Command, Option } from 'commander';
 import { parsePrecision } from '../kernels/module.js';
-import { runPool } from '../runs/pool.js';
-import { openQueue } from '../runs/queue.js';
 import { parseStudyProblems, planStudy, STUDY_SEEDS, studySweeps, QUICK_EPOCHS, type StudyOptions } from '../runs/reproduce/plan.js';
 import { defaultStorePath, RunStore } from '../runs/store.js';
-import { ensureSweep } from '../runs/sweep.js';
 import { parsePositiveInt, type TrainOverrides } from '../train/config.js';
 import { STORE_FLAG, STORE_HELP } from './store-arg.js';
-import { gracefulStop, progressPrinter } from './work-progress.js';
+import { checkWritableFolder } from './out-arg.js';
+import { MAX_WORKERS } from './sweep.js';
+import { createSweepRuns, trainRuns } from './work-progress.js';
 
 interface ReproduceFlags {
   quick?: boolean;
@@ -45,36 +45,19 @@ async function reproduce(problem: string, o: ReproduceFlags): Promise<void> {
     ...(o.seeds !== undefined && { seeds: parsePositiveInt('seeds', o.seeds) }),
     ...(o.testSizes !== undefined && { sizes: parseSizes(o.testSizes) }),
   };
-  const workers = o.workers === undefined ? availableParallelism() : parsePositiveInt('workers', o.workers);
-  const plans = defs.map((d) => planStudy(d, opts));
+  const workers = o.workers === undefined ? availableParallelism() : parsePositiveInt('workers', o.workers, MAX_WORKERS);
+  // Each worker thread holds one run: the runs at once share the machine's memory.
+  const plans = defs.map((d) => planStudy(d, { ...opts, availableBytes: totalmem() / workers }));
+  const sweeps = studySweeps(plans);
+  // Found before hours of training, not after.
+  checkWritableFolder('--report', dirname(o.report));
   const location = defaultStorePath(o.store);
-  const store = await RunStore.open(location);
-  const ids: number[] = [];
-  try {
-    // Every core sweep is created before any rest sweep: runs are taken in id order.
-    for (const sweep of studySweeps(plans)) ids.push(...(await ensureSweep(store, sweep)));
-    if (store.kind === 'postgres' && !o.reportOnly) {
-      const queue = await openQueue(store, ids);
-      try {
-        await queue.enqueue(ids);
-      } finally {
-        await queue.close();
-      }
-    }
-  } finally {
-    await store.close();
-  }
   const command = ['sbptt reproduce', problem, o.quick ? '--quick' : '', o.seeds ? `--seeds ${o.seeds}` : '', o.precision !== 'f32' ? `--precision ${o.precision}` : ''].filter(Boolean).join(' ');
   if (!o.reportOnly) {
-    process.stdout.write(`${command}: ${ids.length} runs in ${studySweeps(plans).length} sweeps (${studySweeps(plans).map((s) => s.name).join(', ')}), ${workers} worker(s), store ${store.path}\n`);
-    const printer = progressPrinter();
-    const stop = gracefulStop();
-    try {
-      await runPool(location, ids, workers, printer.onProgress, { stop: stop.flag });
-    } finally {
-      stop.dispose();
-      printer.end();
-    }
+    // Every core sweep is created before any rest sweep: runs are taken in id order.
+    const { ids, queued, storePath } = await createSweepRuns(location, sweeps);
+    process.stdout.write(`${command}: ${ids.length} runs in ${sweeps.length} sweeps (${sweeps.map((s) => s.name).join(', ')})${queued}, ${workers} worker(s), store ${storePath}\n`);
+    await trainRuns(location, ids, workers);
   }
   // The report loads vega and resvg, so only now.
   const { writeReport } = await import('../runs/reproduce/report.js');

@@ -8,13 +8,23 @@ import { problemsOf } from '../runs/problems.js';
 import { STATUSES, type RunStore, type StoredRun, type StoredStatus } from '../runs/store.js';
 import { recordColumns, recordsToCsv, type EpochRecord } from '../train/record.js';
 import { duration, exp, NOT_COMPUTED, table } from './format.js';
+import { checkWritableFile } from './out-arg.js';
 import { openExistingStore, STORE_FLAG, STORE_HELP } from './store-arg.js';
 
-function parseStatus(text: string | undefined): StoredStatus | undefined {
+/** What `runs` shows and filters by: the stored status, or `interrupted` for a running run whose process is gone. */
+type ShownStatus = StoredStatus | 'interrupted';
+const SHOWN: readonly ShownStatus[] = [...STATUSES, 'interrupted'];
+
+function parseStatus(text: string | undefined): ShownStatus | undefined {
   if (text === undefined) return undefined;
-  if (!(STATUSES as readonly string[]).includes(text)) throw new Error(`--status: got "${text}", expected one of ${STATUSES.join(', ')}`);
-  return text as StoredStatus;
+  if (!(SHOWN as readonly string[]).includes(text)) throw new Error(`--status: got ${JSON.stringify(text.slice(0, 40))}, expected one of ${SHOWN.join(', ')}`);
+  return text as ShownStatus;
 }
+
+export const shownStatus = (r: StoredRun): ShownStatus => (r.interrupted ? 'interrupted' : r.status);
+
+/** A row that cannot be read: one warning line naming it, and the listing goes on without it. */
+export const warnSkipped = (e: Error): void => void process.stderr.write(`sbptt: warning: ${e.message}\n`);
 
 /** The paper's letter of a run's mode (R, M, C, S, N), or its schedule. */
 export function modeOf(r: StoredRun): string {
@@ -35,7 +45,7 @@ export function runsCommand(): Command {
     .description('list stored runs (and sweeps), optionally filtered')
     .option(STORE_FLAG, STORE_HELP)
     .option('--problem <name>', 'only runs of this problem')
-    .option('--status <status>', `only runs with this status: ${STATUSES.join(', ')}`)
+    .option('--status <status>', `only runs with this status: ${SHOWN.join(', ')} (running, but its process is gone: \`sbptt resume <id>\`)`)
     .option('--sweep <name>', 'only runs of this sweep')
     .option('--sweeps', 'list the sweeps instead of the runs')
     .option('--json', 'print JSON')
@@ -48,7 +58,10 @@ export function runsCommand(): Command {
           process.stdout.write(o.json ? JSON.stringify(sweeps) + '\n' : table(['sweep', 'runs', 'finished'], sweeps.map((s) => [s.sweep, String(s.runs), String(s.done)])) + '\n');
           return;
         }
-        const runs = await store.runs({ ...(o.problem !== undefined && { problem: o.problem }), ...(status && { status }), ...(o.sweep !== undefined && { sweep: o.sweep }) });
+        const stored = status === 'interrupted' ? 'running' : status;
+        const runs = (
+          await store.runs({ ...(o.problem !== undefined && { problem: o.problem }), ...(stored && { status: stored }), ...(o.sweep !== undefined && { sweep: o.sweep }), onSkip: warnSkipped })
+        ).filter((r) => status === undefined || shownStatus(r) === status);
         if (o.json) {
           process.stdout.write(JSON.stringify(runs) + '\n');
           return;
@@ -59,7 +72,7 @@ export function runsCommand(): Command {
         };
         const losses = await Promise.all(runs.map(last));
         const problems = await problemsOf(runs);
-        const rows = runs.map((r, k) => [String(r.id), r.problem, complexityText(r, problems.get(r.id)!), modeOf(r), r.config.clip, r.status, `${r.epochsDone}/${r.config.epochs}`, losses[k]!, r.epochsDone > 0 ? duration(r.trainSeconds) : NOT_COMPUTED, r.sweep ?? NOT_COMPUTED]);
+        const rows = runs.map((r, k) => [String(r.id), r.problem, complexityText(r, problems.get(r.id)!), modeOf(r), r.config.clip, shownStatus(r), `${r.epochsDone}/${r.config.epochs}`, losses[k]!, r.epochsDone > 0 ? duration(r.trainSeconds) : NOT_COMPUTED, r.sweep ?? NOT_COMPUTED]);
         process.stdout.write(table(['id', 'problem', 'complexity', 'mode', 'clip', 'status', 'epochs', 'last test loss', 'time', 'sweep'], rows) + '\n');
       } finally {
         await store.close();
@@ -72,7 +85,7 @@ async function exportRecords(store: RunStore, target: string): Promise<{ runs: S
   let runs: StoredRun[];
   if (/^\d+$/.test(target)) runs = [await store.run(Number(target))];
   else {
-    runs = await store.runs({ sweep: target });
+    runs = await store.runs({ sweep: target, onSkip: warnSkipped });
     if (runs.length === 0) throw new Error(`no run id or sweep named "${target}" in ${store.path}; see \`sbptt runs\``);
   }
   return { runs, records: new Map(await Promise.all(runs.map(async (r) => [r.id, await store.records(r.id)] as const))) };
@@ -106,6 +119,7 @@ export function exportCommand(): Command {
     .option(STORE_FLAG, STORE_HELP)
     .action(async (target: string, o: { format: string; out?: string; store?: string }) => {
       if (o.format !== 'csv' && o.format !== 'json') throw new Error(`--format: got "${o.format}", expected csv or json`);
+      if (o.out !== undefined) checkWritableFile('--out', o.out);
       const store = await openExistingStore(o.store);
       let text: string;
       try {

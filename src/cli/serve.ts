@@ -50,7 +50,16 @@ export function serveCommand(): Command {
         await store.close();
         throw e;
       }
-      if (!loopbackOnly) process.stderr.write(`sbptt serve: warning: bound to ${host}; anyone who can reach this address can read the run store\n`);
+      if (!loopbackOnly) {
+        process.stderr.write(
+          `sbptt serve: warning: bound to ${host}, not a loopback address: anyone who can reach this address (other machines, or the whole network for 0.0.0.0 / ::) ` +
+            `can read every run, record and controller in ${store.path}; and since requests naming any host name are answered, a web page elsewhere ` +
+            `can read it through DNS rebinding. Serve on 127.0.0.1 (the default) unless the network is trusted.\n`,
+        );
+      }
+      if ((store as { snapshotOnly?: boolean }).snapshotOnly) {
+        process.stderr.write(`sbptt serve: note: the folder of ${store.path} is not writable: serving the store read-only, as it is now (later changes are not seen)\n`);
+      }
       say(`stable-bptt dashboard: ${url}  (store ${store.path}; Ctrl-C stops it)`);
       const stop = (): void => {
         server.close();

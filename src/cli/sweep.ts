@@ -1,15 +1,14 @@
 /** `sbptt sweep <problem>`: the published grid (or a subset) on worker threads, resumable. */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { Command } from 'commander';
 import { PAPER_LETTER } from '../bptt/modes.js';
-import { runPool } from '../runs/pool.js';
-import { openQueue } from '../runs/queue.js';
-import { defaultStorePath, RunStore } from '../runs/store.js';
-import { ensureSweep, parseAxes, planSweep } from '../runs/sweep.js';
-import { parsePositiveInt } from '../train/config.js';
+import { defaultStorePath } from '../runs/store.js';
+import { parseAxes, parseSweepName, planSweep } from '../runs/sweep.js';
+import { parseIntIn } from '../physics/numbers.js';
+import { LIMITS, parsePositiveInt } from '../train/config.js';
 import { addProblemOptions, overridesFromOptions } from './options.js';
 import { problemListing, type ProblemCommand } from './problem-args.js';
-import { gracefulStop, progressPrinter } from './work-progress.js';
+import { createSweepRuns, trainRuns } from './work-progress.js';
 
 export function sweepCommand(problems: readonly ProblemCommand[]): Command {
   const sweep = new Command('sweep').description('run the paper\'s grid (complexity × clipping × mode) for a problem; the same command resumes it');
@@ -27,10 +26,10 @@ export function sweepCommand(problems: readonly ProblemCommand[]): Command {
       .option('--modes <list>', 'gradient modes, comma-separated, e.g. R,C (default R,M,C,S)')
       .option('--clip <list>', 'clipping modes, comma-separated (default VALUE,NORM,NONE)')
       .option('--seeds <n>', 'repeats of every run with seeds 0 … n−1 (default 1)')
-      .option('--workers <n>', `parallel worker threads (default: the number of cores, ${availableParallelism()}); 0: only put the runs on the queue`)
+      .option('--workers <n>', `parallel worker threads, at most 1024 (default: the number of cores, ${availableParallelism()}); 0: only put the runs on the queue`)
       .option('--lease <seconds>', 'how long a claimed run stays its worker\'s without a sign of life; on PostgreSQL also the job expiry after which a dead worker\'s run is retried (default 600)')
       .option('--checkpoint-every <epochs>', 'checkpoint (and store the records) every this many epochs; fewer writes, more epochs lost to a kill (default 1)')
-      .option('--name <name>', 'sweep name (default: the problem and a hash of the grid, so the same command finds the same sweep)')
+      .option('--name <name>', 'sweep name: 1 to 100 letters, digits and . _ - (default: the problem and a hash of the grid, so the same command finds the same sweep)')
       .action((opts: Record<string, unknown>) => runSweep(p, opts));
     sweep.addCommand(sub);
   }
@@ -40,59 +39,31 @@ export function sweepCommand(problems: readonly ProblemCommand[]): Command {
 
 async function runSweep({ definition: def, source }: ProblemCommand, opts: Record<string, unknown>): Promise<void> {
   const axes = parseAxes(def, opts as { complexity?: string; clip?: string; modes?: string; seeds?: string });
-  const workers = opts.workers === undefined ? availableParallelism() : parseCount('workers', opts.workers);
-  const leaseSeconds = opts.lease === undefined ? undefined : parsePositiveInt('lease', opts.lease);
-  const checkpointEvery = opts.checkpointEvery === undefined ? 1 : parsePositiveInt('checkpoint-every', opts.checkpointEvery);
+  const workers = opts.workers === undefined ? availableParallelism() : parseIntIn('workers', opts.workers, 0, MAX_WORKERS);
+  const leaseSeconds = opts.lease === undefined ? undefined : parsePositiveInt('lease', opts.lease, MAX_LEASE_SECONDS);
+  const checkpointEvery = opts.checkpointEvery === undefined ? 1 : parsePositiveInt('checkpoint-every', opts.checkpointEvery, LIMITS.epochs);
+  const name = opts.name === undefined ? undefined : parseSweepName(String(opts.name));
   const base = overridesFromOptions(def, opts);
-  const plan = planSweep(def, base, axes, opts.name as string | undefined);
+  // Each worker thread holds one run: the runs at once share the machine's memory.
+  const plan = planSweep(def, base, axes, name, { availableBytes: totalmem() / Math.max(1, workers) });
   const location = defaultStorePath(opts.store as string | undefined);
-  const store = await RunStore.open(location);
-  let queued = '';
-  let ids: number[];
-  try {
-    ids = await ensureSweep(store, plan, source);
-    if (store.kind === 'postgres') {
-      const queue = await openQueue(store, ids, leaseSeconds);
-      try {
-        queued = `, ${await queue.enqueue(ids)} newly queued`;
-      } finally {
-        await queue.close();
-      }
-    }
-  } finally {
-    await store.close();
-  }
+  const { ids, queued, storePath } = await createSweepRuns(location, [plan], source, leaseSeconds);
   process.stdout.write(
     `sweep ${plan.name}: ${ids.length} runs (${def.complexity ? `${def.complexity.key} ${axes.complexity.join(',')} × ` : ''}clip ${axes.clips.join(',')} × ` +
-      `mode ${axes.modes.map((m) => PAPER_LETTER[m]).join(',')} × ${axes.seeds} seed(s))${queued}, ${workers} worker(s), store ${store.path}\n`,
+      `mode ${axes.modes.map((m) => PAPER_LETTER[m]).join(',')} × ${axes.seeds} seed(s))${queued}, ${workers} worker(s), store ${storePath}\n`,
   );
   if (workers === 0) {
     process.stdout.write(`sweep ${plan.name}: queued; workers take it with \`sbptt worker --store <the store>\`\n`);
     return;
   }
-  const printer = progressPrinter();
-  const stop = gracefulStop();
-  try {
-    await runPool(location, ids, workers, printer.onProgress, { stop: stop.flag, checkpointEvery, ...(leaseSeconds !== undefined && { leaseSeconds }) });
-  } finally {
-    stop.dispose();
-    printer.end();
-  }
-  const check = await RunStore.open(location, { create: false });
-  const runs = await check.runs({ sweep: plan.name });
-  await check.close();
-  const counts = new Map<string, number>();
-  for (const r of runs) if (ids.includes(r.id)) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  const counts = await trainRuns(location, ids, workers, { checkpointEvery, ...(leaseSeconds !== undefined && { leaseSeconds }) });
   const finished = (counts.get('done') ?? 0) + (counts.get('diverged') ?? 0) + (counts.get('failed') ?? 0);
-  const list = ['done', 'diverged', 'failed'].filter((k) => counts.has(k)).map((k) => `${counts.get(k)} ${k}`).join(', ');
+  const list = (['done', 'diverged', 'failed'] as const).filter((k) => counts.has(k)).map((k) => `${counts.get(k)} ${k}`).join(', ');
   const open = ids.length - finished;
   const rest = open === 0 ? `Next: sbptt plot ${plan.name}` : `${open} not finished (running elsewhere or handed back): the same command, or \`sbptt worker\`, goes on with them`;
   process.stdout.write(`sweep ${plan.name}: ${finished}/${ids.length} runs finished (${list}). ${rest}\n`);
 }
 
-/** A count that may be 0 (--workers 0: only enqueue). */
-function parseCount(flag: string, value: unknown): number {
-  const text = String(value);
-  if (!/^\d+$/.test(text)) throw new Error(`--${flag}: got "${text}", expected a whole number (0 or more)`);
-  return Number(text);
-}
+/** Bounds of the sweep's own counts (documented in docs/cli.md). */
+export const MAX_WORKERS = 1024;
+export const MAX_LEASE_SECONDS = 7 * 24 * 3600;

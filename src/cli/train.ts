@@ -3,17 +3,17 @@
  * settings; `sbptt train --config <run>/config.json` reruns a run from its folder (same config,
  * same seed: the same numbers).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { PAPER_LETTER } from '../bptt/modes.js';
-import { executeRun } from '../runs/execute.js';
 import { builtinProblem, loadProblemModule, type LoadedProblem } from '../runs/problems.js';
-import { writeRunFolder } from '../runs/output.js';
-import { defaultStorePath, RunStore } from '../runs/store.js';
+import { defaultStorePath, RunStore, type StoredRun } from '../runs/store.js';
 import { STORE_FLAG, STORE_HELP } from './store-arg.js';
 import { resolveTrainConfig, type TrainConfig, type TrainOverrides } from '../train/config.js';
-import { duration, Eta, exp, NOT_COMPUTED } from './format.js';
+import { checkWritableFolder } from './out-arg.js';
+import { busyMessage, trainStoredRun } from './train-run.js';
 import { addProblemOptions, overridesFromOptions } from './options.js';
 import { problemListing, type ProblemCommand } from './problem-args.js';
 
@@ -76,62 +76,47 @@ async function readConfigFile(path: string): Promise<{ problem: LoadedProblem; o
   return { problem, overrides };
 }
 
-/** Refuses to write a run into a folder that already holds files, unless --force. */
-function checkOut(out: string, force: boolean): void {
-  if (force || !existsSync(out)) return;
-  let files: string[];
-  try {
-    files = readdirSync(out);
-  } catch {
-    throw new Error(`--out: ${out} exists and is not a folder`);
+/**
+ * What --out holds: nothing (a new run), or the files of an earlier run. A folder whose config.json
+ * is the same config as an unfinished run of the store that names this folder is that run, which
+ * the same command resumes; anything else is refused unless --force.
+ */
+async function runOfOut(out: string, force: boolean, config: TrainConfig, store: RunStore): Promise<StoredRun | null> {
+  checkWritableFolder('--out', out);
+  if (!existsSync(out)) return null;
+  const files = readdirSync(out);
+  if (files.length === 0) return null;
+  if (files.includes('config.json')) {
+    const same = JSON.stringify(config);
+    const unfinished = (await store.runs({ status: 'running' })).concat(await store.runs({ status: 'queued' }));
+    const run = unfinished.filter((r) => r.outDir === resolve(out) && JSON.stringify(r.config) === same).at(-1);
+    if (run) return run;
   }
-  if (files.length > 0) {
-    const what = files.includes('config.json') ? 'an earlier run' : `${files.length} file(s)`;
-    throw new Error(`--out: ${out} already holds ${what}; choose another folder, or add --force to overwrite`);
-  }
+  if (force) return null;
+  const what = files.includes('config.json') ? 'an earlier run' : `${files.length} file(s)`;
+  throw new Error(`--out: ${out} already holds ${what}; choose another folder, or add --force to overwrite`);
 }
 
 async function runTrain({ definition: def, source }: LoadedProblem, overrides: TrainOverrides, opts: Record<string, unknown>): Promise<void> {
-  const config = resolveTrainConfig(def, overrides);
-  const problem = def.create(config.settings);
+  const config = resolveTrainConfig(def, overrides, { availableBytes: totalmem() });
   const mode = config.schedule ?? PAPER_LETTER[config.mode];
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const out = String(opts.out ?? `runs/${def.name}-${mode}-${stamp}`);
-  checkOut(out, Boolean(opts.force));
+  checkWritableFolder('--out', out);
   const store = await RunStore.open(defaultStorePath(opts.store as string | undefined));
-  const id = await store.createRun(config, null, source);
-  const eta = new Eta();
-  const quiet = Boolean(opts.quiet);
-  // Only mode C computes both fields whose cosine the record holds; the others record 0.
-  const cosine = config.mode === 'combined' && config.schedule === null;
-  const { status, trainer } = await executeRun(store, id, {
-    problem: def,
-    onStart: (t) => {
-      if (!quiet) {
-        const initial = t.evaluate().testLoss;
-        process.stderr.write(`${def.name} run ${id}: ${problem.controller.paramCount} parameters, mode ${mode} (${config.schedule ? 'schedule' : config.mode}), initial test loss ${exp(initial)}\n`);
-      }
-    },
-    onEpoch: ({ record: r, epoch, epochs, wallSeconds }) => {
-      eta.add(wallSeconds);
-      if (quiet) return;
-      const phys = def.reportsPhysicsLoss ? `  phys ${exp(r.physicsTestLoss)}` : '';
-      process.stderr.write(
-        `epoch ${String(epoch).padStart(String(epochs).length)}/${epochs}  loss ${exp(r.loss)}  train ${exp(r.trainLoss)}  test ${exp(r.testLoss)}${phys}` +
-          `  grad ${exp(r.gradSize)}  cos ${cosine ? r.cosSim.toFixed(3).padStart(6) : NOT_COMPUTED.padStart(6)}  ${duration(wallSeconds)}/epoch  ETA ${duration(eta.remaining(epochs - epoch))}\n`,
-      );
-    },
-  });
-  const stored = await store.run(id);
-  await store.close();
-  if (status === 'failed' || !trainer) throw new Error(`run ${id} failed: ${stored.reason ?? 'unknown reason'}`);
-  const files = writeRunFolder(out, trainer, source);
-  if (status === 'diverged') {
-    process.stderr.write(`run ${id} diverged: ${trainer.reason}; the records up to then are in ${out}\n`);
-    process.exitCode = 3;
-  } else {
-    process.stdout.write(`done: run ${id}, final test loss ${exp(trainer.records.at(-1)!.testLoss)}\n`);
+  try {
+    let run = await runOfOut(out, Boolean(opts.force), config, store);
+    if (run && run.status === 'running' && !run.interrupted) throw new Error(busyMessage(run, store));
+    if (run) process.stderr.write(`${out} holds unfinished run ${run.id} with this config: resuming it\n`);
+    else {
+      run = await store.run(await store.createRun(config, null, source, resolve(out)));
+      // The folder names its run from the start: the same command finds it again after a kill.
+      mkdirSync(out, { recursive: true });
+      const problemModule = source.kind === 'module' ? { problemModule: source.path } : {};
+      writeFileSync(join(out, 'config.json'), JSON.stringify({ ...config, ...problemModule }, null, 2) + '\n');
+    }
+    await trainStoredRun(store, run, def, source, out, Boolean(opts.quiet));
+  } finally {
+    await store.close();
   }
-  process.stdout.write(`wrote ${files.config}, ${files.csv}, ${files.json}, ${files.controller}; stored as run ${id} in ${store.path}\n`);
-  process.stdout.write(`rerun: sbptt train --config ${join(out, 'config.json')} --out <new folder>\n`);
 }

@@ -1,5 +1,10 @@
 /** Progress lines of a pool of worker threads (`sweep`, `worker`) and their graceful stop on SIGINT/SIGTERM. */
-import type { PoolProgress } from '../runs/pool.js';
+import { runPool, type PoolProgress } from '../runs/pool.js';
+import type { ProblemSource } from '../runs/problems.js';
+import { openQueue } from '../runs/queue.js';
+import { RunStore, type StoredStatus } from '../runs/store.js';
+import { ensureSweep, type SweepPlan } from '../runs/sweep.js';
+import { EXIT_DIVERGED, EXIT_FAILED } from './train-run.js';
 import { duration, sci } from './format.js';
 
 /** One line: finished runs, each thread's run, epoch and loss, ETA. */
@@ -56,4 +61,61 @@ export function gracefulStop(): { flag: SharedArrayBuffer; dispose: () => void }
       process.off('SIGTERM', onSignal);
     },
   };
+}
+
+export interface SweepRunsOptions {
+  /** Lease of claimed runs, seconds (SQLite claims; pg-boss job expiry). */
+  leaseSeconds?: number;
+  checkpointEvery?: number;
+}
+
+/**
+ * The sweeps' runs in the store (created where missing, queued on PostgreSQL), in the order given:
+ * a pool takes runs in id order, so earlier sweeps run first. Returns their ids and a note of
+ * how many were newly queued.
+ */
+export async function createSweepRuns(location: string, plans: readonly SweepPlan[], source?: ProblemSource, leaseSeconds?: number): Promise<{ ids: number[]; queued: string; storePath: string }> {
+  const store = await RunStore.open(location);
+  const ids: number[] = [];
+  let queued = '';
+  try {
+    for (const plan of plans) ids.push(...(await ensureSweep(store, plan, source)));
+    if (store.kind === 'postgres') {
+      const queue = await openQueue(store, ids, leaseSeconds);
+      try {
+        queued = `, ${await queue.enqueue(ids)} newly queued`;
+      } finally {
+        await queue.close();
+      }
+    }
+  } finally {
+    await store.close();
+  }
+  return { ids, queued, storePath: store.path };
+}
+
+/**
+ * Trains the runs on worker threads with a progress line and a graceful stop, then returns how
+ * many of them ended in each status and sets the exit code: 4 when one failed, 3 when one diverged.
+ */
+export async function trainRuns(location: string, ids: readonly number[], workers: number, opts: SweepRunsOptions = {}): Promise<Map<StoredStatus, number>> {
+  const printer = progressPrinter();
+  const stop = gracefulStop();
+  try {
+    await runPool(location, ids, workers, printer.onProgress, { stop: stop.flag, ...opts });
+  } finally {
+    stop.dispose();
+    printer.end();
+  }
+  const store = await RunStore.open(location, { create: false });
+  const mine = new Set(ids);
+  const counts = new Map<StoredStatus, number>();
+  try {
+    for (const r of await store.runs()) if (mine.has(r.id)) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  } finally {
+    await store.close();
+  }
+  if (counts.has('failed')) process.exitCode = EXIT_FAILED;
+  else if (counts.has('diverged')) process.exitCode = EXIT_DIVERGED;
+  return counts;
 }

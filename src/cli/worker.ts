@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { runPool } from '../runs/pool.js';
 import { SCHEMA_VERSION } from '../runs/store-schema.js';
 import { defaultStorePath, RunStore, STORE_HELP } from '../runs/store.js';
-import { parsePositiveInt } from '../train/config.js';
+import { LIMITS, parsePositiveInt } from '../train/config.js';
 import { gracefulStop, progressPrinter } from './work-progress.js';
 
 interface WorkerFlags {
@@ -24,9 +24,9 @@ export function workerCommand(): Command {
     .option('--poll <seconds>', 'wait between looks at an empty queue (default 2)')
     .option('--checkpoint-every <epochs>', 'checkpoint (and store the records) every this many epochs; fewer writes, more epochs lost to a kill (default 1)')
     .action(async (o: WorkerFlags) => {
-      const n = o.concurrency === undefined ? 1 : parsePositiveInt('concurrency', o.concurrency);
-      const poll = o.poll === undefined ? 2 : parsePositiveInt('poll', o.poll);
-      const checkpointEvery = o.checkpointEvery === undefined ? 1 : parsePositiveInt('checkpoint-every', o.checkpointEvery);
+      const n = o.concurrency === undefined ? 1 : parsePositiveInt('concurrency', o.concurrency, 1024);
+      const poll = o.poll === undefined ? 2 : parsePositiveInt('poll', o.poll, 3600);
+      const checkpointEvery = o.checkpointEvery === undefined ? 1 : parsePositiveInt('checkpoint-every', o.checkpointEvery, LIMITS.epochs);
       if (n > availableParallelism()) process.stderr.write(`sbptt worker: note: ${n} threads on ${availableParallelism()} cores\n`);
       const location = defaultStorePath(o.store);
       const store = await RunStore.open(location, { create: false });

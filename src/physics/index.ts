@@ -5,6 +5,7 @@ import { quantum } from './quantum/index.js';
 import type { ProblemDefinition } from './problem.js';
 
 export * from './problem.js';
+export * from './numbers.js';
 export * from './presentation.js';
 export * from './simulator.js';
 export * from './kernel.js';

@@ -6,6 +6,7 @@
  */
 import type { Rng } from '../engine/random.js';
 import type { Controller } from '../nn/controller.js';
+import { parseDecimal, shown } from './numbers.js';
 import type { Presentation } from './presentation.js';
 import type { Loss, Simulator } from './simulator.js';
 
@@ -109,12 +110,13 @@ function describe(spec: SettingSpec): string {
   const what = spec.kind === 'int' ? 'an integer' : 'a number';
   if (spec.min !== undefined && spec.max !== undefined) return `${what} from ${spec.min} to ${spec.max}`;
   if (spec.min !== undefined) return `${what} ≥ ${spec.min}`;
+  if (spec.max !== undefined) return `${what} ≤ ${spec.max}`;
   return what;
 }
 
 /** Parses one setting from text or a value; the error names the flag and what is accepted. */
 export function parseSetting(spec: SettingSpec, raw: unknown): SettingValue {
-  const bad = (): Error => new Error(`--${spec.flag}: got "${String(raw)}", expected ${describe(spec)}`);
+  const bad = (): Error => new Error(`--${spec.flag}: got ${shown(raw)}, expected ${describe(spec)}`);
   if (spec.kind === 'boolean') {
     if (typeof raw === 'boolean') return raw;
     const t = String(raw).toLowerCase();
@@ -128,7 +130,7 @@ export function parseSetting(spec: SettingSpec, raw: unknown): SettingValue {
     if (hit === undefined) throw bad();
     return hit;
   }
-  const v = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  const v = parseDecimal(raw);
   if (!Number.isFinite(v) || (spec.kind === 'int' && !Number.isInteger(v))) throw bad();
   if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) throw bad();
   return v;

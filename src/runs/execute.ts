@@ -22,6 +22,8 @@ export interface ExecuteOptions {
   onEpoch?: (p: EpochProgress) => void;
   /** Called once the trainer exists, with the epoch it starts from (0, or the resumed one). */
   onStart?: (trainer: Trainer) => void;
+  /** Claim the run even from a running owner (the caller knows that owner is gone: an interrupted run). */
+  takeover?: boolean;
   /** Who trains it (default: a fresh owner for this call, which claims the run first). */
   owner?: Owner;
   /** Lease renewed with every checkpoint, seconds (default 600). */
@@ -45,7 +47,7 @@ export async function executeRun(store: RunStore, id: number, opts: ExecuteOptio
   const every = Math.max(1, Math.floor(opts.checkpointEvery ?? 1));
   const lease = opts.leaseSeconds ?? 600;
   const owner = opts.owner ?? newOwner();
-  if (!opts.owner && !(await store.claimRun(id, owner, lease))) return { status: 'busy', trainer: null };
+  if (!opts.owner && !(await store.claimRun(id, owner, lease, opts.takeover ?? false))) return { status: 'busy', trainer: null };
   let trainer: Trainer | null = null;
   try {
     const definition = opts.problem ?? (await problemOfRun(run));

@@ -9,7 +9,7 @@ import type { ProblemSource } from './problems.js';
 import type { ControllerFile } from '../train/controller-file.js';
 import type { EpochRecord } from '../train/record.js';
 import type { TrainSnapshot } from '../train/trainer.js';
-import { EPOCH_COLUMNS, MIGRATIONS, RUN_COLUMNS, SCHEMA_VERSION, codeVersion, fromRow, later, now, schemaError, type RunRow } from './store-schema.js';
+import { EPOCH_COLUMNS, MIGRATIONS, RUN_COLUMNS, SCHEMA_VERSION, codeVersion, fromRow, fromRows, later, now, schemaError, type RunRow } from './store-schema.js';
 import { LeaseLostError, type FinalStatus, type OpenOptions, type Owner, type RunFilter, type RunStore, type StoredRun } from './store.js';
 
 /** The URL with its password replaced by ***, for messages. */
@@ -135,10 +135,10 @@ export class PgStore implements RunStore {
     }
   }
 
-  async createRun(config: TrainConfig, sweep: string | null = null, source?: ProblemSource): Promise<number> {
+  async createRun(config: TrainConfig, sweep: string | null = null, source?: ProblemSource, outDir: string | null = null): Promise<number> {
     const r = await this.pool.query(
-      "INSERT INTO runs (sweep, problem, config, seed, status, created_at, code_version, problem_source) VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7) RETURNING id",
-      [sweep, config.problem, JSON.stringify(config), config.seed, now(), this.version, JSON.stringify(source ?? { kind: 'builtin', name: config.problem })],
+      "INSERT INTO runs (sweep, problem, config, seed, status, created_at, code_version, problem_source, out_dir) VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8) RETURNING id",
+      [sweep, config.problem, JSON.stringify(config), config.seed, now(), this.version, JSON.stringify(source ?? { kind: 'builtin', name: config.problem }), outDir],
     );
     return Number(r.rows[0].id);
   }
@@ -237,7 +237,7 @@ export class PgStore implements RunStore {
   async run(id: number): Promise<StoredRun> {
     const row = (await this.pool.query(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id = $1`, [id])).rows[0] as RunRow | undefined;
     if (!row) throw new Error(`no run with id ${id} in ${this.path}`);
-    return fromRow(row);
+    return fromRow(row, this.path);
   }
 
   async runs(filter: RunFilter = {}): Promise<StoredRun[]> {
@@ -248,7 +248,7 @@ export class PgStore implements RunStore {
     if (filter.status !== undefined) add('r.status =', filter.status);
     if (filter.sweep !== undefined) add('r.sweep =', filter.sweep);
     const sql = `SELECT ${RUN_COLUMNS} FROM runs r ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY r.id`;
-    return ((await this.pool.query(sql, args)).rows as RunRow[]).map(fromRow);
+    return fromRows((await this.pool.query(sql, args)).rows as RunRow[], this.path, filter.onSkip);
   }
 
   async sweeps(): Promise<{ sweep: string; runs: number; done: number }[]> {

@@ -65,8 +65,12 @@ CREATE INDEX runs_status ON runs (status);`;
 const V3 = (): string => `
 ALTER TABLE runs ADD COLUMN problem_source TEXT;`;
 
+/** Version 4: the folder a `train` run writes its files to (resume writes there again); null for sweeps. */
+const V4 = (): string => `
+ALTER TABLE runs ADD COLUMN out_dir TEXT;`;
+
 /** MIGRATIONS[k] takes a store from version k to k + 1. */
-export const MIGRATIONS: readonly ((d: Dialect) => string)[] = [V1, V2, V3];
+export const MIGRATIONS: readonly ((d: Dialect) => string)[] = [V1, V2, V3, V4];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** The one-line error for a store whose schema this code cannot use as it is. */
@@ -136,26 +140,83 @@ export interface RunRow {
   finished_at: string | null;
   code_version: string;
   problem_source: string | null;
+  owner_host: string | null;
+  owner_pid: number | null;
+  lease_until: string | null;
+  out_dir: string | null;
   epochs_done: number | string;
   train_seconds: number | null;
 }
 
 export const RUN_COLUMNS = `r.id, r.sweep, r.problem, r.config, r.seed, r.status, r.reason, r.created_at, r.started_at,
-  r.finished_at, r.code_version, r.problem_source, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS epochs_done,
+  r.finished_at, r.code_version, r.problem_source, r.owner_host, r.owner_pid, r.lease_until, r.out_dir, (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS epochs_done,
   (SELECT SUM(time) FROM epochs e WHERE e.run_id = r.id) AS train_seconds`;
 
 export const EPOCH_COLUMNS = `epoch, loss, train_loss AS "trainLoss", test_loss AS "testLoss", physics_loss AS "physicsLoss",
   physics_train_loss AS "physicsTrainLoss", physics_test_loss AS "physicsTestLoss", grad_size AS "gradSize",
   cos_sim AS "cosSim", time`;
 
-export function fromRow(r: RunRow): StoredRun {
+/** A stored run whose row cannot be read back (hand-edited, or written by a broken version). */
+export class MalformedRunError extends Error {
+  constructor(
+    readonly run: number,
+    readonly where: string,
+    why: string,
+  ) {
+    super(`run ${run} in ${where} is malformed (${why}); it is skipped in listings`);
+  }
+}
+
+function parseJson(what: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`its ${what} is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** The row as a run; a row that cannot be read is a MalformedRunError naming it and the store. */
+export function fromRow(r: RunRow, where = 'the run store'): StoredRun {
+  try {
+    return readRow(r);
+  } catch (e) {
+    throw new MalformedRunError(Number(r.id), where, (e as Error).message);
+  }
+}
+
+/** The readable rows as runs; each malformed one is reported to `onSkip` and left out. */
+export function fromRows(rows: readonly RunRow[], where: string, onSkip?: (e: MalformedRunError) => void): StoredRun[] {
+  const out: StoredRun[] = [];
+  for (const row of rows) {
+    try {
+      out.push(fromRow(row, where));
+    } catch (e) {
+      if (!(e instanceof MalformedRunError)) throw e;
+      onSkip?.(e);
+    }
+  }
+  return out;
+}
+
+function readRow(r: RunRow): StoredRun {
+  const config = parseJson('config', r.config) as TrainConfig;
+  if (typeof config !== 'object' || config === null || typeof config.settings !== 'object' || config.settings === null) throw new Error('its config is not a training config');
+  for (const k of ['epochs', 'batch', 'trainSize', 'testSize'] as const) {
+    if (!Number.isInteger(config[k]) || config[k] < 1) throw new Error(`its config's ${k} is ${JSON.stringify(config[k])}`);
+  }
+  if (typeof config.mode !== 'string' || typeof config.clip !== 'string') throw new Error('its config names no mode or clipping');
+  const source = r.problem_source ? (parseJson('problem source', r.problem_source) as ProblemSource) : { kind: 'builtin' as const, name: r.problem };
+  if (typeof source !== 'object' || source === null || (source.kind !== 'builtin' && source.kind !== 'module')) throw new Error('its problem source is not one');
+  // A running run whose owner is gone (lease over, or its process dead on this host) is interrupted.
+  const interrupted = r.status === 'running' && (r.lease_until === null || r.lease_until <= now() || ownerIsDead(r.owner_host, r.owner_pid));
   return {
     id: Number(r.id),
     sweep: r.sweep,
     problem: r.problem,
-    config: JSON.parse(r.config) as TrainConfig,
+    config,
     seed: r.seed,
     status: r.status,
+    interrupted,
     reason: r.reason,
     createdAt: r.created_at,
     startedAt: r.started_at,
@@ -163,6 +224,7 @@ export function fromRow(r: RunRow): StoredRun {
     trainSeconds: r.train_seconds ?? 0,
     epochsDone: Number(r.epochs_done),
     codeVersion: r.code_version,
-    problemSource: r.problem_source ? (JSON.parse(r.problem_source) as ProblemSource) : { kind: 'builtin', name: r.problem },
+    problemSource: source,
+    outDir: r.out_dir,
   };
 }

@@ -3,14 +3,14 @@
  * local processes. Claims are taken in IMMEDIATE transactions, so two processes never claim one run.
  */
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { TrainConfig } from '../train/config.js';
 import type { ProblemSource } from './problems.js';
 import type { ControllerFile } from '../train/controller-file.js';
 import type { EpochRecord } from '../train/record.js';
 import type { TrainSnapshot } from '../train/trainer.js';
 import {
-  EPOCH_COLUMNS, MIGRATIONS, RUN_COLUMNS, SCHEMA_VERSION, codeVersion, fromRow, later, now, ownerIsDead, schemaError, type RunRow,
+  EPOCH_COLUMNS, MIGRATIONS, RUN_COLUMNS, SCHEMA_VERSION, codeVersion, fromRow, fromRows, later, now, ownerIsDead, schemaError, type RunRow,
 } from './store-schema.js';
 import {
   LeaseLostError, type FinalStatus, type OpenOptions, type Owner, type RunFilter, type RunStore, type StoredRun, type StoredStatus,
@@ -39,16 +39,32 @@ export class SqliteStore implements RunStore {
   readonly db: Database.Database;
   private readonly version = codeVersion();
 
+  /** Set when the store's folder cannot be written: a snapshot of the file, read in memory. */
+  readonly snapshotOnly: boolean = false;
+
   private constructor(readonly path: string, opts: OpenOptions) {
     if (!opts.create && !existsSync(path)) throw new Error(`no run store at ${path} (give --store <file|postgres://…> or set $SBPTT_STORE; \`sbptt train\` or \`sbptt sweep\` create one)`);
+    if (existsSync(path) && statSync(path).isDirectory()) throw new Error(`the run store ${path} is a folder, expected a SQLite file (e.g. ${path}/sbptt.sqlite)`);
+    let db: Database.Database | undefined;
     try {
-      this.db = new Database(path);
+      db = new Database(path);
+      db.pragma('journal_mode = WAL');
+      this.db = db;
     } catch (e) {
-      throw new Error(`cannot open the run store ${path}: ${(e as Error).message}`);
+      db?.close();
+      const code = (e as { code?: string }).code ?? '';
+      // A folder that cannot be written holds no WAL index: readers get a snapshot of the file.
+      if (opts.create || !/^SQLITE_(READONLY|CANTOPEN)/.test(code)) throw storeError(path, e);
+      this.db = snapshot(path);
+      this.snapshotOnly = true;
     }
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 10000');
-    this.db.pragma('foreign_keys = ON');
+    try {
+      this.db.pragma('busy_timeout = 10000');
+      this.db.pragma('foreign_keys = ON');
+    } catch (e) {
+      this.db.close();
+      throw storeError(path, e);
+    }
     this.migrate(Boolean(opts.create));
   }
 
@@ -72,10 +88,11 @@ export class SqliteStore implements RunStore {
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     });
     try {
-      apply.immediate();
+      if (this.snapshotOnly) apply();
+      else apply.immediate();
     } catch (e) {
       this.db.close();
-      throw e;
+      throw (e as { code?: string }).code?.startsWith('SQLITE_') ? storeError(this.path, e) : e;
     }
   }
 
@@ -96,10 +113,10 @@ export class SqliteStore implements RunStore {
     }
   }
 
-  async createRun(config: TrainConfig, sweep: string | null = null, source?: ProblemSource): Promise<number> {
+  async createRun(config: TrainConfig, sweep: string | null = null, source?: ProblemSource, outDir: string | null = null): Promise<number> {
     const r = this.db
-      .prepare("INSERT INTO runs (sweep, problem, config, seed, status, created_at, code_version, problem_source) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)")
-      .run(sweep, config.problem, JSON.stringify(config), config.seed, now(), this.version, JSON.stringify(source ?? { kind: 'builtin', name: config.problem }));
+      .prepare("INSERT INTO runs (sweep, problem, config, seed, status, created_at, code_version, problem_source, out_dir) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)")
+      .run(sweep, config.problem, JSON.stringify(config), config.seed, now(), this.version, JSON.stringify(source ?? { kind: 'builtin', name: config.problem }), outDir);
     return Number(r.lastInsertRowid);
   }
 
@@ -201,7 +218,7 @@ export class SqliteStore implements RunStore {
   async run(id: number): Promise<StoredRun> {
     const row = this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id = ?`).get(id) as RunRow | undefined;
     if (!row) throw new Error(`no run with id ${id} in ${this.path}`);
-    return fromRow(row);
+    return fromRow(row, this.path);
   }
 
   async runs(filter: RunFilter = {}): Promise<StoredRun[]> {
@@ -211,7 +228,7 @@ export class SqliteStore implements RunStore {
     if (filter.status !== undefined) (where.push('r.status = ?'), args.push(filter.status));
     if (filter.sweep !== undefined) (where.push('r.sweep = ?'), args.push(filter.sweep));
     const sql = `SELECT ${RUN_COLUMNS} FROM runs r ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY r.id`;
-    return (this.db.prepare(sql).all(...args) as RunRow[]).map(fromRow);
+    return fromRows(this.db.prepare(sql).all(...args) as RunRow[], this.path, filter.onSkip);
   }
 
   async sweeps(): Promise<{ sweep: string; runs: number; done: number }[]> {
@@ -228,5 +245,32 @@ export class SqliteStore implements RunStore {
     const row = this.db.prepare('SELECT controller FROM runs WHERE id = ?').get(id) as { controller: string | null } | undefined;
     if (!row) throw new Error(`no run with id ${id} in ${this.path}`);
     return row.controller ? (JSON.parse(row.controller) as ControllerFile) : null;
+  }
+}
+
+/** One line naming the store file, what went wrong and what to do. */
+function storeError(path: string, e: unknown): Error {
+  const code = (e as { code?: string }).code ?? '';
+  const message = (e as Error).message;
+  if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) {
+    return new Error(`the run store ${path} is not a readable SQLite database (${message}): check --store / $SBPTT_STORE, or move the file aside to start a new store`);
+  }
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM')) {
+    return new Error(`cannot open the run store ${path} for writing (${message}): check that the file and its folder are writable, or give another --store`);
+  }
+  return new Error(`the run store ${path}: ${message}`);
+}
+
+/**
+ * The file as an in-memory database (for reading only). Its header is switched from WAL to the
+ * rollback journal, which an in-memory copy needs; changes still in a -wal file are not seen.
+ */
+function snapshot(path: string): Database.Database {
+  try {
+    const bytes = readFileSync(path);
+    if (bytes.length >= 20 && bytes[18] === 2) (bytes[18] = 1), (bytes[19] = 1);
+    return new Database(bytes, { readonly: true });
+  } catch (e) {
+    throw storeError(path, e);
   }
 }

@@ -15,6 +15,7 @@ import type { ControllerFile } from '../train/controller-file.js';
 import type { EpochRecord } from '../train/record.js';
 import type { TrainSnapshot } from '../train/trainer.js';
 import type { ProblemSource } from './problems.js';
+import { MalformedRunError } from './store-schema.js';
 
 export type StoredStatus = 'queued' | 'running' | 'done' | 'diverged' | 'failed';
 export const STATUSES: readonly StoredStatus[] = ['queued', 'running', 'done', 'diverged', 'failed'];
@@ -27,6 +28,8 @@ export interface StoredRun {
   config: TrainConfig;
   seed: number;
   status: StoredStatus;
+  /** Status running, but the process training it is gone (killed, crashed): `sbptt resume` continues it. */
+  interrupted: boolean;
   reason: string | null;
   createdAt: string;
   startedAt: string | null;
@@ -38,13 +41,19 @@ export interface StoredRun {
   codeVersion: string;
   /** Where the problem comes from: a built-in, or a module file with the hash of its contents then. */
   problemSource: ProblemSource;
+  /** The folder a `train` run writes its files to (null for sweeps' runs). */
+  outDir: string | null;
 }
 
 export interface RunFilter {
   problem?: string;
   status?: StoredStatus;
   sweep?: string;
+  /** Told of each row that cannot be read (it is left out of the list, never failing it). */
+  onSkip?: (e: MalformedRunError) => void;
 }
+
+export { MalformedRunError };
 
 /** Who trains a run: a unique token, and the host and process (for a quick takeover when that process is gone). */
 export interface Owner {
@@ -70,7 +79,7 @@ export interface RunStore {
   /** Runs `f` while no other process runs `serialized` with the same key on this store (e.g. creating a sweep's runs). */
   serialized<T>(key: string, f: () => Promise<T>): Promise<T>;
   /** A queued run; `source` says where its problem comes from (default: the built-in of config.problem). */
-  createRun(config: TrainConfig, sweep?: string | null, source?: ProblemSource): Promise<number>;
+  createRun(config: TrainConfig, sweep?: string | null, source?: ProblemSource, outDir?: string | null): Promise<number>;
   /**
    * Makes `owner` the run's trainer (status running, lease for `leaseSeconds`) if the run is
    * queued or its owner is gone (lease expired, or its process is dead on this host); with
@@ -107,8 +116,18 @@ export interface OpenOptions {
 
 export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//i.test(location);
 
+/** The store's location from --store, else $SBPTT_STORE, else ./sbptt.sqlite; empty text is an error. */
 export function defaultStorePath(flag?: string): string {
-  return flag ?? process.env.SBPTT_STORE ?? 'sbptt.sqlite';
+  if (flag !== undefined) {
+    if (flag.trim() === '') throw new Error('--store: got "", expected a SQLite file or a postgres:// URL');
+    return flag;
+  }
+  const env = process.env.SBPTT_STORE;
+  if (env !== undefined) {
+    if (env.trim() === '') throw new Error('$SBPTT_STORE is set but empty: unset it (the default is ./sbptt.sqlite) or set it to a SQLite file or a postgres:// URL');
+    return env;
+  }
+  return 'sbptt.sqlite';
 }
 
 export const STORE_HELP = 'run store: a SQLite file or a postgres:// URL (default $SBPTT_STORE or ./sbptt.sqlite)';

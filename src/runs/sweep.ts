@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { parseMode, type Mode } from '../bptt/modes.js';
 import { parseClipMode, type ClipMode } from '../optim/clip.js';
 import { parseSetting, type ProblemDefinition, type SettingValue } from '../physics/index.js';
-import { parsePositiveInt, resolveTrainConfig, type TrainConfig, type TrainOverrides } from '../train/config.js';
+import { parsePositiveInt, resolveTrainConfig, type ResolveOptions, type TrainConfig, type TrainOverrides } from '../train/config.js';
 import type { ProblemSource } from './problems.js';
 import type { RunStore } from './store.js';
 
@@ -45,11 +45,24 @@ export function parseAxes(
   const complexity = !axis || !spec ? [null] : o.complexity === undefined ? axis.values : list(o.complexity).map((v) => parseSetting(spec, v));
   const clips = o.clip === undefined ? PAPER_CLIPS : list(o.clip).map((c) => wrap('clip', () => parseClipMode(c)));
   const modes = o.modes === undefined ? PAPER_MODES : list(o.modes).map((m) => wrap('modes', () => parseMode(m)));
-  const seeds = o.seeds === undefined ? 1 : parsePositiveInt('seeds', o.seeds);
+  const seeds = o.seeds === undefined ? 1 : parsePositiveInt('seeds', o.seeds, MAX_SEEDS);
   for (const [flag, values] of [['complexity', complexity], ['clip', clips], ['modes', modes]] as const) {
     if (values.length === 0) throw new Error(`--${flag}: the list is empty`);
   }
   return { complexity: [...new Set(complexity)], clips: [...new Set(clips)], modes: [...new Set(modes)], seeds };
+}
+
+/** Most repeats of a sweep's runs. */
+export const MAX_SEEDS = 10_000;
+
+/** Sweep names: what the store, the dashboard's URLs and file names all accept. */
+const SWEEP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+export function parseSweepName(text: string): string {
+  if (!SWEEP_NAME.test(text)) {
+    throw new Error(`--name: got ${JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text)}, expected 1 to 100 letters, digits, dots, dashes or underscores, starting with a letter or digit`);
+  }
+  return text;
 }
 
 function wrap<T>(flag: string, f: () => T): T {
@@ -61,14 +74,16 @@ function wrap<T>(flag: string, f: () => T): T {
 }
 
 /** Every run of the grid, in the order they are executed (complexity, clip, mode, seed). */
-export function planSweep(def: ProblemDefinition, base: TrainOverrides, axes: SweepAxes, name?: string): SweepPlan {
+export function planSweep(def: ProblemDefinition, base: TrainOverrides, axes: SweepAxes, name?: string, opts: ResolveOptions = {}): SweepPlan {
+  if (name !== undefined) parseSweepName(name);
   const configs: TrainConfig[] = [];
   for (const value of axes.complexity)
     for (const clip of axes.clips)
       for (const mode of axes.modes)
         for (let seed = 0; seed < axes.seeds; seed++) {
           const settings = value === null || !def.complexity ? { ...base.settings } : { ...base.settings, [def.complexity.key]: value };
-          configs.push(resolveTrainConfig(def, { ...base, settings, clip, mode, seed, schedule: null }));
+          // Memory depends on the settings, not the seed: checked once per setting.
+          configs.push(resolveTrainConfig(def, { ...base, settings, clip, mode, seed, schedule: null }, seed === 0 && clip === axes.clips[0] && mode === axes.modes[0] ? opts : {}));
         }
   const digest = createHash('sha256').update(JSON.stringify(configs)).digest('hex').slice(0, 8);
   return { name: name ?? `${def.name}-${digest}`, problem: def.name, axes, configs };

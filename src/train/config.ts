@@ -6,7 +6,9 @@ import { parseMode, parseSchedule, type BaseMode, type Mode } from '../bptt/mode
 import { parsePrecision, type Precision } from '../kernels/module.js';
 import { parseClipMode, type ClipMode } from '../optim/clip.js';
 import { parseOptimizer, type OptimizerName } from '../optim/optimizers.js';
+import { parseDecimal, parseIntIn, shown } from '../physics/numbers.js';
 import { resolveSettings, type ProblemDefinition, type Settings } from '../physics/problem.js';
+import { checkRunMemory } from './memory.js';
 
 export type DatasetKind = 'generated' | 'reference';
 
@@ -36,16 +38,27 @@ export type TrainOverrides = Partial<Record<Exclude<keyof TrainConfig, 'settings
   settings?: Readonly<Record<string, unknown>>;
 };
 
-/** A flag's value as a positive integer; the error names the flag. */
-export function parsePositiveInt(flag: string, v: unknown): number {
-  const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag}: got "${String(v)}", expected a positive integer`);
-  return n;
+/**
+ * Upper bounds of the counts and sizes (documented in docs/cli.md): beyond them a run is refused
+ * before anything is stored. Steps and the controller's size are the problem's settings (each
+ * declares its own range); the memory a whole run needs is checked by checkRunMemory.
+ */
+export const LIMITS = {
+  epochs: 1_000_000,
+  /** batch, train-size and test-size */
+  setSize: 10_000_000,
+  /** lr and clip-value */
+  positive: 1e300,
+} as const;
+
+/** A flag's value as a positive integer (decimal notation) at most `max`; the error names the flag. */
+export function parsePositiveInt(flag: string, v: unknown, max: number = Number.MAX_SAFE_INTEGER): number {
+  return parseIntIn(flag, v, 1, max);
 }
 
 function positiveNumber(flag: string, v: unknown): number {
-  const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${flag}: got "${String(v)}", expected a positive number`);
+  const n = parseDecimal(v);
+  if (!Number.isFinite(n) || n <= 0 || n > LIMITS.positive) throw new Error(`--${flag}: got ${shown(v)}, expected a positive number in decimal notation (e.g. 1e-3)`);
   return n;
 }
 
@@ -57,11 +70,18 @@ function withFlag<T>(flag: string, f: () => T): T {
   }
 }
 
-export function resolveTrainConfig(problem: ProblemDefinition, o: TrainOverrides = {}): TrainConfig {
+export interface ResolveOptions {
+  /**
+   * Bytes of memory the run may use: when given, a run whose sizes need more is refused here
+   * (checkRunMemory), before anything is stored. The CLI passes the machine's memory.
+   */
+  availableBytes?: number;
+}
+
+export function resolveTrainConfig(problem: ProblemDefinition, o: TrainOverrides = {}, opts: ResolveOptions = {}): TrainConfig {
   const d = problem.training;
   const settings = resolveSettings(problem, o.settings ?? {});
-  const seed = o.seed === undefined ? 0 : Number(o.seed);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) throw new Error(`--seed: got "${String(o.seed)}", expected an integer from 0 to 4294967295`);
+  const seed = o.seed === undefined ? 0 : parseIntIn('seed', o.seed, 0, 2 ** 32 - 1);
   const dataset = String(o.dataset ?? 'generated');
   if (dataset !== 'generated' && dataset !== 'reference') throw new Error(`--dataset: got "${dataset}", expected generated or reference`);
   const config: TrainConfig = {
@@ -73,10 +93,10 @@ export function resolveTrainConfig(problem: ProblemDefinition, o: TrainOverrides
     lr: positiveNumber('lr', o.lr ?? d.lr),
     clip: withFlag('clip', () => parseClipMode(String(o.clip ?? d.clip))),
     clipValue: positiveNumber('clip-value', o.clipValue ?? d.clipValue),
-    epochs: parsePositiveInt('epochs', o.epochs ?? d.epochs),
-    batch: parsePositiveInt('batch', o.batch ?? d.batch),
-    trainSize: parsePositiveInt('train-size', o.trainSize ?? d.trainSize),
-    testSize: parsePositiveInt('test-size', o.testSize ?? d.testSize),
+    epochs: parsePositiveInt('epochs', o.epochs ?? d.epochs, LIMITS.epochs),
+    batch: parsePositiveInt('batch', o.batch ?? d.batch, LIMITS.setSize),
+    trainSize: parsePositiveInt('train-size', o.trainSize ?? d.trainSize, LIMITS.setSize),
+    testSize: parsePositiveInt('test-size', o.testSize ?? d.testSize, LIMITS.setSize),
     seed,
     dataset,
     precision: parsePrecision(o.precision ?? 'f64'),
@@ -84,9 +104,10 @@ export function resolveTrainConfig(problem: ProblemDefinition, o: TrainOverrides
   if (config.trainSize % config.batch !== 0) {
     throw new Error(`--train-size (${config.trainSize}) must be a multiple of --batch (${config.batch}): batches are cut in a fixed order`);
   }
-  if (config.schedule !== null) {
-    const steps = problem.create(settings).steps;
-    withFlag('schedule', () => parseSchedule(config.schedule!, steps));
+  if (config.schedule !== null || opts.availableBytes !== undefined) {
+    const instance = problem.create(settings);
+    if (config.schedule !== null) withFlag('schedule', () => parseSchedule(config.schedule!, instance.steps));
+    if (opts.availableBytes !== undefined) checkRunMemory(instance, config, opts.availableBytes);
   }
   return config;
 }

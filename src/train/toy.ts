@@ -75,11 +75,14 @@ export function toyField(kind: ToyFieldKind, theta: ArrayLike<number>, angleDeg:
   throw new Error(`toyField: unknown kind '${String(kind)}'; accepted values: ${TOY_FIELD_KINDS.join(', ')}`);
 }
 
+/** Most iterations a toy run may take (each keeps its loss and point: three fields × this many). */
+export const MAX_TOY_ITERATIONS = 100_000;
+
 function validate(opts: ToyOptions): void {
   if (!Number.isFinite(opts.angleDeg)) throw new Error(`toy option angleDeg must be a finite number (degrees), got ${opts.angleDeg}`);
   if (!Number.isFinite(opts.lr) || opts.lr <= 0) throw new Error(`toy option lr must be a finite number > 0, got ${opts.lr}`);
-  if (!Number.isInteger(opts.iterations) || opts.iterations < 1) {
-    throw new Error(`toy option iterations must be an integer >= 1, got ${opts.iterations}`);
+  if (!Number.isInteger(opts.iterations) || opts.iterations < 1 || opts.iterations > MAX_TOY_ITERATIONS) {
+    throw new Error(`toy option iterations must be an integer from 1 to ${MAX_TOY_ITERATIONS}, got ${opts.iterations}`);
   }
   const s = opts.start;
   if (!Array.isArray(s) || s.length !== 2 || !s.every((x) => typeof x === 'number' && Number.isFinite(x))) {

@@ -26,7 +26,7 @@ export const cartpole = defineProblem({
   title: 'multi-pole cart-pole swing-up',
   settings: [
     { key: 'poles', flag: 'poles', kind: 'int', default: 2, min: 1, max: 16, help: 'number of poles on the cart (paper: 1–4)' },
-    { key: 'steps', flag: 'steps', kind: 'int', default: 100, min: 1, help: 'unrolled steps Nt' },
+    { key: 'steps', flag: 'steps', kind: 'int', default: 100, min: 1, max: 100_000, help: 'unrolled steps Nt' },
     { key: 'duration', flag: 'duration', kind: 'number', default: 1, min: 1e-6, help: 'simulated time T (dt = T/Nt)' },
   ],
   controller: { kind: 'mlp', hidden: [100, 100], zeroLastKernel: true },

@@ -54,13 +54,13 @@ export const quantum = defineProblem({
   name: 'quantum',
   title: 'quantum state transfer in a 1-D box',
   settings: [
-    { key: 'nx', flag: 'nx', kind: 'int', default: 32, min: 8, help: 'interior grid points Nx (even; paper: 32)' },
-    { key: 'steps', flag: 'steps', kind: 'int', default: 128, min: 1, help: 'unrolled steps Nt' },
+    { key: 'nx', flag: 'nx', kind: 'int', default: 32, min: 8, max: 4096, help: 'interior grid points Nx (even; paper: 32)' },
+    { key: 'steps', flag: 'steps', kind: 'int', default: 128, min: 1, max: 100_000, help: 'unrolled steps Nt' },
     { key: 'dt', flag: 'dt', kind: 'number', default: 0.0625, min: 1e-6, help: 'Crank–Nicolson time step' },
-    { key: 'target', flag: 'target', kind: 'int', default: 3, min: 1, help: 'target eigenstate n (1 = ground state; paper: 3, 4, 5), at most Nx' },
+    { key: 'target', flag: 'target', kind: 'int', default: 3, min: 1, max: 4096, help: 'target eigenstate n (1 = ground state; paper: 3, 4, 5), at most Nx' },
     { key: 'weighting', flag: 'weighting', kind: 'choice', default: '1-1', choices: WEIGHTINGS, help: 'a-b: c1 ~ N(0, a²), c2 ~ N(0, b²) in the initial superposition' },
     { key: 'loss', flag: 'loss', kind: 'choice', default: 'continuous', choices: ['continuous', 'final'], help: 'infidelity summed over every step, or of the last step only' },
-    { key: 'width', flag: 'width', kind: 'int', default: 60, min: 1, help: 'filters of both CNN convolutions' },
+    { key: 'width', flag: 'width', kind: 'int', default: 60, min: 1, max: 1024, help: 'filters of both CNN convolutions' },
   ],
   // The paper counts eigenstates from 0: our target n is its n − 1.
   complexity: { key: 'target', values: [3, 4, 5], label: (v) => `target ${String(v)} (paper: ${Number(v) - 1})` },

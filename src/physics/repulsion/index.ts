@@ -69,7 +69,7 @@ export const repulsion = defineProblem({
       min: 0,
       help: 'control regularisation weight rc (paper grid: 1, 0.1, 0.01, 0.001; default 0.1)',
     },
-    { key: 'steps', flag: 'steps', kind: 'int', default: 60, min: 1, help: 'unrolled steps Nt' },
+    { key: 'steps', flag: 'steps', kind: 'int', default: 60, min: 1, max: 100_000, help: 'unrolled steps Nt' },
     { key: 'duration', flag: 'duration', kind: 'number', default: 4, min: 1e-6, help: 'simulated time T (dt = T/Nt)' },
     constant('eps', 'eps', 'softening ε added to every distance (d = ε + |Δ|)', 1e-12),
     constant('cEvade', 'c-evade', 'strength of the evaders’ flight from drivers'),

@@ -59,6 +59,9 @@ export function renderGif(rollout: Rollout, factory: SceneFactory, opts: RenderO
   return { gif: gif.finish(), steps, every, width: scene.width, height: scene.height };
 }
 
+/** Largest state magnitude an animation draws. */
+export const MAX_DRAWN_STATE = 1e6;
+
 export interface AnimateOptions extends Omit<RenderOptions, 'title'> {
   /** Test initial states to animate (the run's first ones). Default 4. */
   samples?: number;
@@ -73,6 +76,13 @@ export interface Animation extends GifResult {
 /** A stored run's trained controller on its first test states, as an animated GIF. */
 export async function animateRun(store: RunStore, id: number, def: ProblemDefinition, opts: AnimateOptions = {}): Promise<Animation> {
   const { run, rollout, loss } = await rolloutRun(store, id, def, opts.samples ?? DEFAULT_SAMPLES);
+  // A controller that throws the system far off (huge but finite states) has no picture worth
+  // drawing, and the drawing of such numbers would take minutes and gigabytes.
+  let largest = 0;
+  for (const x of rollout.states) for (const v of x) largest = Math.max(largest, Math.abs(v));
+  if (!(largest <= MAX_DRAWN_STATE)) {
+    throw new Error(`run ${id}: its rollout reaches states of ${largest.toExponential(2)} (at most ${MAX_DRAWN_STATE.toExponential(0)} are drawn): the trained controller drives the system far off; there is nothing to animate`);
+  }
   const mode = run.config.schedule ?? run.config.mode;
   const title = `run ${run.id} · ${run.problem} · ${mode} · ${run.epochsDone} epochs`;
   return { ...renderGif(rollout, sceneFor(def), { ...opts, title }), run, loss };

@@ -16,7 +16,7 @@ import type { Mode } from '../../bptt/modes.js';
 import type { Precision } from '../../kernels/module.js';
 import type { ClipMode } from '../../optim/clip.js';
 import { cartpole, quantum, repulsion, type ProblemDefinition, type SettingValue } from '../../physics/index.js';
-import { resolveTrainConfig, type TrainConfig, type TrainOverrides } from '../../train/config.js';
+import { resolveTrainConfig, type ResolveOptions, type TrainConfig, type TrainOverrides } from '../../train/config.js';
 import { PAPER_CLIPS, PAPER_MODES, type SweepPlan } from '../sweep.js';
 
 /** The problems of the paper's study, in its order. */
@@ -36,6 +36,8 @@ export interface StudyOptions {
   precision?: Precision;
   /** Test-only: smaller sizes (epochs, data, settings such as steps) on top of the paper's. */
   sizes?: TrainOverrides;
+  /** Memory one run may use: a larger need is refused before anything is stored (resolveTrainConfig). */
+  availableBytes?: number;
 }
 
 /** The study of one problem: its two sweeps (quick: the core only). */
@@ -53,12 +55,13 @@ export function highestComplexity(def: ProblemDefinition): SettingValue | null {
   return def.complexity ? def.complexity.values[def.complexity.values.length - 1]! : null;
 }
 
-function configsOf(def: ProblemDefinition, base: TrainOverrides, complexity: SettingValue | null, clips: readonly ClipMode[], seeds: number): TrainConfig[] {
+function configsOf(def: ProblemDefinition, base: TrainOverrides, complexity: SettingValue | null, clips: readonly ClipMode[], seeds: number, resolve: ResolveOptions): TrainConfig[] {
   const settings = complexity === null || !def.complexity ? { ...base.settings } : { ...base.settings, [def.complexity.key]: complexity };
   const out: TrainConfig[] = [];
   for (const clip of clips)
     for (const mode of PAPER_MODES as readonly Mode[])
-      for (let seed = 0; seed < seeds; seed++) out.push(resolveTrainConfig(def, { ...base, settings, clip, mode, seed, schedule: null }));
+      // Memory depends on the settings only: checked for the first run of each.
+      for (let seed = 0; seed < seeds; seed++) out.push(resolveTrainConfig(def, { ...base, settings, clip, mode, seed, schedule: null }, out.length === 0 ? resolve : {}));
   return out;
 }
 
@@ -82,12 +85,13 @@ export function planStudy(def: ProblemDefinition, opts: StudyOptions = {}): Stud
     ...opts.sizes,
   };
   const top = highestComplexity(def);
-  const core = sweepOf(def, quick ? 'quick' : 'core', configsOf(def, base, top, ['NORM'], seeds));
+  const resolve: ResolveOptions = opts.availableBytes === undefined ? {} : { availableBytes: opts.availableBytes };
+  const core = sweepOf(def, quick ? 'quick' : 'core', configsOf(def, base, top, ['NORM'], seeds, resolve));
   if (quick) return { problem: def, quick, seeds, precision, core, rest: null };
   const others = def.complexity ? def.complexity.values.slice(0, -1) : [];
   const rest = [
-    ...configsOf(def, base, top, PAPER_CLIPS.filter((c) => c !== 'NORM'), seeds),
-    ...others.flatMap((value) => configsOf(def, base, value, PAPER_CLIPS, 1)),
+    ...configsOf(def, base, top, PAPER_CLIPS.filter((c) => c !== 'NORM'), seeds, {}),
+    ...others.flatMap((value) => configsOf(def, base, value, PAPER_CLIPS, 1, resolve)),
   ];
   return { problem: def, quick, seeds, precision, core, rest: rest.length ? sweepOf(def, 'rest', rest) : null };
 }
