@@ -9,7 +9,9 @@ import { cartpole, quantum } from '../src/physics/index.js';
 import { finalLosses, smoothedSeries, type FigureRun } from '../src/runs/figures/data.js';
 import { compareModes, decadeThresholds, epochsToReach } from '../src/runs/reproduce/metrics.js';
 import { planStudy, studySweeps } from '../src/runs/reproduce/plan.js';
-import { RunStore } from '../src/runs/store.js';
+import { remainingSeconds } from '../src/runs/reproduce/report.js';
+import { RunStore, type StoredRun } from '../src/runs/store.js';
+import { resolveTrainConfig } from '../src/train/config.js';
 
 function sbptt(...args: string[]): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, ['--conditions=stable-bptt-source', '--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
@@ -43,6 +45,18 @@ test('mode comparisons: separated seeds reproduce, overlapping ones partly, a cl
   assert.equal(compareModes([1], [1.5])!.verdict, 'partly reproduced');
   assert.equal(compareModes([1], [1.05])!.verdict, 'not reproduced');
   assert.equal(compareModes([], [1]), null);
+});
+
+test('the time left: epochs left × the median time per epoch of finished runs of the same mode, else of the problem', () => {
+  const run = (id: number, mode: string, status: StoredRun['status'], epochsDone: number, seconds: number | null): StoredRun => ({
+    id, sweep: 's', problem: 'cartpole', config: resolveTrainConfig(cartpole, { mode, epochs: 10 }), seed: 0, status, reason: null, createdAt: '',
+    startedAt: seconds === null ? null : '2026-01-01T00:00:00.000Z', finishedAt: seconds === null ? null : new Date(Date.parse('2026-01-01T00:00:00.000Z') + seconds * 1000).toISOString(),
+    trainSeconds: 0, epochsDone, codeVersion: '', problemSource: { kind: 'builtin', name: 'cartpole' },
+  });
+  const runs = [run(1, 'R', 'done', 10, 100), run(2, 'R', 'done', 10, 300), run(3, 'R', 'running', 4, null), run(4, 'M', 'queued', 0, null)];
+  // R: median of 10 and 30 s per epoch = 20 s × 6 epochs left; M: no finished M run, the problem's median 20 s × 10.
+  assert.equal(remainingSeconds(runs), 20 * 6 + 20 * 10);
+  assert.ok(Number.isNaN(remainingSeconds([run(5, 'R', 'queued', 0, null)])));
 });
 
 test('the study plan: the published grid with more seeds at the highest complexity, its core first', () => {

@@ -9,7 +9,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import type { ProblemDefinition } from '../../physics/index.js';
 import { complexityLabel, complexityOf, complexityTitle, finalLosses, smoothedSeries, type FigureRun, type FinalEntry } from '../figures/data.js';
 import { renderSvg, svgToPng } from '../figures/render.js';
-import { seedGroups } from '../figures/seeds.js';
+import { seedGroups, spreadOf } from '../figures/seeds.js';
 import { sweepFigureSpec } from '../figures/specs.js';
 import { sciNotation, sweepTable } from '../figures/table.js';
 import { duration } from '../format.js';
@@ -156,6 +156,26 @@ function section(report: ProblemReport, plan: StudyPlan, figureRel: string | nul
   return [...lines, ''];
 }
 
+const FINISHED = new Set(['done', 'diverged', 'failed']);
+
+/**
+ * Seconds of one core the unfinished runs still need: their epochs left times the median time
+ * per epoch (start to finish, evaluations included) of finished runs of the same problem and mode,
+ * else of the same problem; NaN when no run of the problem has finished yet.
+ */
+export function remainingSeconds(runs: readonly StoredRun[]): number {
+  const perEpoch = (r: StoredRun): number => (Date.parse(r.finishedAt!) - Date.parse(r.startedAt!)) / 1000 / Math.max(1, r.epochsDone);
+  const finished = runs.filter((r) => r.status === 'done' && r.startedAt && r.finishedAt && r.epochsDone > 0);
+  const median = (v: number[]): number => (v.length ? spreadOf(v).center : NaN);
+  let total = 0;
+  for (const r of runs.filter((x) => !FINISHED.has(x.status))) {
+    const same = finished.filter((f) => f.problem === r.problem && f.config.mode === r.config.mode);
+    const rate = median((same.length ? same : finished.filter((f) => f.problem === r.problem)).map(perEpoch));
+    total += (r.config.epochs - r.epochsDone) * rate;
+  }
+  return total;
+}
+
 function machineLines(runs: readonly Run[], plans: readonly StudyPlan[]): string[] {
   const cpu = cpus();
   const versions = [...new Set(runs.map((r) => r.codeVersion))];
@@ -169,6 +189,21 @@ function machineLines(runs: readonly Run[], plans: readonly StudyPlan[]): string
     `- Code: ${versions.length ? versions.map((v) => `\`${v}\``).join(', ') : '—'}.`,
     `- Seeds: ${plans.map((p) => `${p.problem.name} ${p.seeds} at its highest complexity${p.quick ? '' : ', 1 elsewhere'}`).join('; ')}.`,
     `- Compute: the updates took ${duration(updates)} summed over ${runs.length} runs (evaluations and checkpoints come on top); from the first run's start to the last one's end ${Number.isFinite(span) ? duration(span) : '—'} of wall time.`,
+    ...incompleteLines(runs, plans),
+  ];
+}
+
+/** What is missing, how long it would take, and the command that completes it. */
+function incompleteLines(runs: readonly Run[], plans: readonly StudyPlan[]): string[] {
+  const total = plans.reduce((a, p) => a + p.core.configs.length + (p.rest?.configs.length ?? 0), 0);
+  const finished = runs.filter((r) => FINISHED.has(r.status)).length;
+  if (finished === total) return [];
+  // Runs not created yet (a problem never started) count with the epochs they will have.
+  const missing = plans.flatMap((p) => [p.core, ...(p.rest ? [p.rest] : [])]).flatMap((s) => s.configs.filter((c) => !runs.some((r) => r.sweep === s.name && JSON.stringify(r.config) === JSON.stringify(c))));
+  const placeholders: StoredRun[] = missing.map((config) => ({ ...runs[0]!, id: -1, problem: config.problem, config, status: 'queued', epochsDone: 0, startedAt: null, finishedAt: null }));
+  const left = runs.length ? remainingSeconds([...runs, ...placeholders]) : NaN;
+  return [
+    `- **Incomplete:** ${finished} of the study's ${total} runs are finished. ${Number.isFinite(left) ? `The rest need about ${duration(left)} of one core (${duration(left / 2)} on two), estimated from the finished runs' time per epoch. ` : ''}The command above completes them and writes this page again.`,
   ];
 }
 
