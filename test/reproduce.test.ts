@@ -51,12 +51,12 @@ test('the time left: epochs left × the median time per epoch of finished runs o
   const run = (id: number, mode: string, status: StoredRun['status'], epochsDone: number, seconds: number | null): StoredRun => ({
     id, sweep: 's', problem: 'cartpole', config: resolveTrainConfig(cartpole, { mode, epochs: 10 }), seed: 0, status, reason: null, createdAt: '',
     startedAt: seconds === null ? null : '2026-01-01T00:00:00.000Z', finishedAt: seconds === null ? null : new Date(Date.parse('2026-01-01T00:00:00.000Z') + seconds * 1000).toISOString(),
-    trainSeconds: 0, epochsDone, codeVersion: '', problemSource: { kind: 'builtin', name: 'cartpole' },
+    trainSeconds: 0, epochsDone, codeVersion: '', problemSource: { kind: 'builtin', name: 'cartpole' }, interrupted: false, outDir: null,
   });
   const runs = [run(1, 'R', 'done', 10, 100), run(2, 'R', 'done', 10, 300), run(3, 'R', 'running', 4, null), run(4, 'M', 'queued', 0, null)];
   // R: median of 10 and 30 s per epoch = 20 s × 6 epochs left; M: no finished M run, the problem's median 20 s × 10.
-  assert.equal(remainingSeconds(runs), 20 * 6 + 20 * 10);
-  assert.ok(Number.isNaN(remainingSeconds([run(5, 'R', 'queued', 0, null)])));
+  assert.deepEqual(remainingSeconds(runs), { seconds: 20 * 6 + 20 * 10, unknown: 0 });
+  assert.deepEqual(remainingSeconds([run(5, 'R', 'queued', 0, null)]), { seconds: 0, unknown: 1 });
 });
 
 test('the study plan: the published grid with more seeds at the highest complexity, its core first', () => {

@@ -47,7 +47,9 @@ async function runsOf(store: RunStore, plan: StudyPlan): Promise<Run[]> {
   return Promise.all(stored.map(async (r) => ({ ...r, records: await store.records(r.id) })));
 }
 
-const finalsOf = (entries: readonly FinalEntry[], mode: string): number[] => entries.filter((e) => e.mode === mode && e.finalLoss !== null).map((e) => e.finalLoss!);
+/** Final losses of a mode's finished runs (done, or diverged: their last finite value); unfinished runs are not judged. */
+const finalsOf = (entries: readonly FinalEntry[], mode: string): number[] =>
+  entries.filter((e) => e.mode === mode && e.finalLoss !== null && (e.status === 'done' || e.status === 'diverged')).map((e) => e.finalLoss!);
 
 /** The paper's claims, judged at the highest complexity with NORM clipping (its labelled curves). */
 function claimsOf(def: ProblemDefinition, runs: readonly Run[]): Claim[] {
@@ -161,19 +163,20 @@ const FINISHED = new Set(['done', 'diverged', 'failed']);
 /**
  * Seconds of one core the unfinished runs still need: their epochs left times the median time
  * per epoch (start to finish, evaluations included) of finished runs of the same problem and mode,
- * else of the same problem; NaN when no run of the problem has finished yet.
+ * else of the same problem. `unknown` counts the runs of problems with no finished run yet.
  */
-export function remainingSeconds(runs: readonly StoredRun[]): number {
+export function remainingSeconds(runs: readonly StoredRun[]): { seconds: number; unknown: number } {
   const perEpoch = (r: StoredRun): number => (Date.parse(r.finishedAt!) - Date.parse(r.startedAt!)) / 1000 / Math.max(1, r.epochsDone);
   const finished = runs.filter((r) => r.status === 'done' && r.startedAt && r.finishedAt && r.epochsDone > 0);
-  const median = (v: number[]): number => (v.length ? spreadOf(v).center : NaN);
-  let total = 0;
+  let seconds = 0;
+  let unknown = 0;
   for (const r of runs.filter((x) => !FINISHED.has(x.status))) {
     const same = finished.filter((f) => f.problem === r.problem && f.config.mode === r.config.mode);
-    const rate = median((same.length ? same : finished.filter((f) => f.problem === r.problem)).map(perEpoch));
-    total += (r.config.epochs - r.epochsDone) * rate;
+    const pool = same.length ? same : finished.filter((f) => f.problem === r.problem);
+    if (pool.length === 0) unknown++;
+    else seconds += (r.config.epochs - r.epochsDone) * spreadOf(pool.map(perEpoch)).center;
   }
-  return total;
+  return { seconds, unknown };
 }
 
 function machineLines(runs: readonly Run[], plans: readonly StudyPlan[]): string[] {
@@ -201,9 +204,11 @@ function incompleteLines(runs: readonly Run[], plans: readonly StudyPlan[]): str
   // Runs not created yet (a problem never started) count with the epochs they will have.
   const missing = plans.flatMap((p) => [p.core, ...(p.rest ? [p.rest] : [])]).flatMap((s) => s.configs.filter((c) => !runs.some((r) => r.sweep === s.name && JSON.stringify(r.config) === JSON.stringify(c))));
   const placeholders: StoredRun[] = missing.map((config) => ({ ...runs[0]!, id: -1, problem: config.problem, config, status: 'queued', epochsDone: 0, startedAt: null, finishedAt: null }));
-  const left = runs.length ? remainingSeconds([...runs, ...placeholders]) : NaN;
+  const left = remainingSeconds([...runs, ...placeholders]);
+  const known = left.unknown === 0 ? '' : ` (not counting ${left.unknown} runs of problems with no finished run to time yet)`;
   return [
-    `- **Incomplete:** ${finished} of the study's ${total} runs are finished. ${Number.isFinite(left) ? `The rest need about ${duration(left)} of one core (${duration(left / 2)} on two), estimated from the finished runs' time per epoch. ` : ''}The command above completes them and writes this page again.`,
+    `- **Incomplete:** ${finished} of the study's ${total} runs are finished. The rest need about ${duration(left.seconds)} of one core${known}, ` +
+      `${duration(left.seconds / 2)} on two, estimated from the finished runs' time per epoch. The command above completes them and writes this page again.`,
   ];
 }
 
