@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cartpole } from '../src/physics/index.js';
 import Database from 'better-sqlite3';
-import { MIGRATIONS, newOwner } from '../src/runs/store-schema.js';
+import { MIGRATIONS, newOwner, SCHEMA_VERSION } from '../src/runs/store-schema.js';
 import { LeaseLostError, RunStore } from '../src/runs/store.js';
 import { resolveTrainConfig } from '../src/train/config.js';
 import type { EpochRecord } from '../src/train/record.js';
@@ -58,6 +58,26 @@ function contract(backend: string, location: () => Promise<string>): void {
       await store.requeue(c);
       assert.equal((await store.run(c)).status, 'queued');
       await assert.rejects(store.run(999999), /no run with id 999999/);
+      await store.close();
+    });
+
+    test('diagnoses: stored apart from the checkpoint, θ on request, later epochs dropped with a checkpoint from before', async () => {
+      const store = await RunStore.open(await location());
+      const id = await store.createRun(config());
+      const flow = (e: number) => ({ steps: 2, batch: 1, loss: e, modes: [{ mode: 'full' as const, letter: 'R', adjointNorms: [e, 1e-300], stepGradNorms: [2, e], gradNorm: 3, layerNorms: [{ layer: 'dense_0', norm: 3 }], horizon: [] }] });
+      const diagnosed = (epochs: number): TrainSnapshot => ({
+        ...snapshot(epochs),
+        diagnoses: [0, 2, 4].filter((e) => e <= epochs).map((e) => ({ epoch: e, flow: flow(e), params: [e, -0.5, 1 / 3] })),
+      });
+      await store.saveProgress(id, diagnosed(4));
+      assert.deepEqual(await store.diagnoses(id), [0, 2, 4].map((e) => ({ epoch: e, flow: flow(e) })));
+      assert.deepEqual((await store.diagnoses(id, { params: true })).map((d) => d.params), [[0, -0.5, 1 / 3], [2, -0.5, 1 / 3], [4, -0.5, 1 / 3]]);
+      assert.deepEqual(await store.checkpoint(id), snapshot(4), 'the checkpoint holds no diagnoses');
+      await store.saveProgress(id, diagnosed(3)); // resumed from an earlier checkpoint: epoch 4 goes
+      assert.deepEqual((await store.diagnoses(id)).map((d) => d.epoch), [0, 2]);
+      await store.saveProgress(id, diagnosed(5));
+      assert.deepEqual((await store.diagnoses(id)).map((d) => d.epoch), [0, 2, 4]);
+      assert.deepEqual(await store.diagnoses(await store.createRun(config())), []);
       await store.close();
     });
 
@@ -127,7 +147,7 @@ test('a SQLite store of the first releases (schema 1): readers say how to upgrad
   db.exec(MIGRATIONS[0]!('sqlite'));
   db.prepare("INSERT INTO runs (problem, config, seed, status, created_at, code_version) VALUES ('cartpole', ?, 0, 'done', 'then', '0.0.1')").run(JSON.stringify(config()));
   db.close();
-  await assert.rejects(RunStore.open(path, { create: false }), /has schema version 1, this sbptt needs 3: upgrade it once with `sbptt migrate --store <it>`/);
+  await assert.rejects(RunStore.open(path, { create: false }), new RegExp(`has schema version 1, this sbptt needs ${SCHEMA_VERSION}: upgrade it once with \`sbptt migrate --store <it>\``));
   const store = await RunStore.open(path, { create: true });
   assert.deepEqual((await store.runs()).map((r) => [r.status, r.codeVersion]), [['done', '0.0.1']]);
   await store.close();

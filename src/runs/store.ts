@@ -14,6 +14,7 @@ import type { TrainConfig } from '../train/config.js';
 import type { ControllerFile } from '../train/controller-file.js';
 import type { EpochRecord } from '../train/record.js';
 import type { TrainSnapshot } from '../train/trainer.js';
+import type { EpochDiagnosis } from '../train/diagnoses.js';
 import type { ProblemSource } from './problems.js';
 
 export type StoredStatus = 'queued' | 'running' | 'done' | 'diverged' | 'failed';
@@ -39,6 +40,9 @@ export interface StoredRun {
   /** Where the problem comes from: a built-in, or a module file with the hash of its contents then. */
   problemSource: ProblemSource;
 }
+
+/** A gradient-flow diagnosis stored while the run trained; θ of its epoch only when asked for. */
+export type StoredDiagnosis = Omit<EpochDiagnosis, 'params'> & { params?: number[] };
 
 export interface RunFilter {
   problem?: string;
@@ -95,6 +99,8 @@ export interface RunStore {
   sweeps(): Promise<{ sweep: string; runs: number; done: number }[]>;
   records(id: number): Promise<EpochRecord[]>;
   controller(id: number): Promise<ControllerFile | null>;
+  /** The gradient-flow diagnoses stored while the run trained (config.diagnoseEvery), by epoch; θ of each with `params`. */
+  diagnoses(id: number, opts?: { params?: boolean }): Promise<StoredDiagnosis[]>;
 }
 
 export interface OpenOptions {
