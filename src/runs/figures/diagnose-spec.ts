@@ -72,10 +72,38 @@ function modesOf(flows: readonly EpochFlow[]): string[] {
   return ORDER.filter((m) => present.has(m));
 }
 
-const logY = (title: string): Record<string, unknown> => ({ field: 'value', type: 'quantitative', title, scale: { type: 'log' }, axis: { labelExpr: LOG_LABEL } });
+/** Orders of magnitude a panel shows below its largest value; smaller values run off its bottom. */
+export const DECADES_SHOWN = 12;
+
+/** A log y axis over the panel's values, at most DECADES_SHOWN decades deep (a vanishing mode would flatten the others). */
+function logY(title: string, rows: readonly DiagnosticRow[]): Record<string, unknown> {
+  const values = rows.map((r) => r.value);
+  const hi = Math.max(...values), lo = Math.min(...values);
+  // A little room above and below, so the extremes do not sit on the panel's edges.
+  const scale = values.length === 0 ? { type: 'log' } : { type: 'log', domain: [Math.max(lo, hi * 10 ** -DECADES_SHOWN) / 1.4, hi * 1.4] };
+  return { field: 'value', type: 'quantitative', title, scale, axis: { labelExpr: LOG_LABEL } };
+}
 
 /** Positive, finite values only: a log axis shows neither 0 nor NaN. */
 const drawable = (rows: readonly DiagnosticRow[]): DiagnosticRow[] => rows.filter((r) => r.value > 0 && Number.isFinite(r.value));
+
+/** The x axis over a per-step quantity's steps (n = 1 … Nt for λ_n, 0 … Nt−1 for the shares), also where values are left out. */
+function stepX(quantity: DiagnosticQuantity, steps: number, title: string): Record<string, unknown> {
+  const domain = quantity === 'adjoint_norm' ? [1, steps] : quantity === 'step_grad_norm' ? [0, steps - 1] : [1, steps];
+  return { field: 'step', type: 'quantitative', title, scale: { domain, nice: false, zero: false } };
+}
+
+/** Whether some value lies more than DECADES_SHOWN decades below its panel's largest. */
+function cutOff(rows: readonly DiagnosticRow[]): boolean {
+  const hi = Math.max(...rows.map((r) => r.value));
+  return rows.some((r) => r.value < hi * 10 ** -DECADES_SHOWN);
+}
+
+/** A line, with points while they stay apart (a line through one step shows nothing). */
+function lineMark(rows: readonly DiagnosticRow[]): Record<string, unknown> {
+  const steps = new Set(rows.map((r) => r.step)).size;
+  return { type: 'line', ...(steps <= MAX_POINTS && { point: { size: 16 } }), strokeWidth: 1.6, clip: true };
+}
 
 export interface GradientFlowFigureOptions {
   /** The figure's title (e.g. "cartpole — run 12"). */
@@ -94,14 +122,19 @@ export function gradientFlowSpec(flows: readonly EpochFlow[], opts: GradientFlow
   const all = diagnosticRows(flows);
   const skipped = all.some((r) => !(r.value > 0 && Number.isFinite(r.value)) && r.quantity !== 'horizon_loss');
   const first = flows[0]?.flow;
-  const line = (quantity: DiagnosticQuantity, epoch: number, title: string, xTitle: string, yTitle: string): Record<string, unknown> => ({
-    title: { text: title, fontSize: 12 },
-    width,
-    height,
-    data: { values: drawable(all.filter((r) => r.epoch === epoch && r.quantity === quantity)) },
-    mark: { type: 'line', ...((first?.steps ?? 0) <= MAX_POINTS && { point: { size: 16 } }), strokeWidth: 1.6, clip: true },
-    encoding: { x: { field: 'step', type: 'quantitative', title: xTitle, scale: { nice: false, zero: false } }, y: logY(yTitle), color, strokeDash },
-  });
+  let cut = false;
+  const line = (quantity: DiagnosticQuantity, epoch: number, title: string, xTitle: string, yTitle: string): Record<string, unknown> => {
+    const values = drawable(all.filter((r) => r.epoch === epoch && r.quantity === quantity));
+    cut ||= cutOff(values);
+    return {
+      title: { text: title, fontSize: 12 },
+      width,
+      height,
+      data: { values },
+      mark: lineMark(values),
+      encoding: { x: stepX(quantity, flows.find((f) => f.epoch === epoch)!.flow.steps, xTitle), y: logY(yTitle, values), color, strokeDash },
+    };
+  };
   const rows = flows.map(({ epoch, flow }) => {
     const at = flows.length > 1 || epoch > 0 ? `epoch ${epoch}: ` : '';
     const panels: Record<string, unknown>[] = [
@@ -109,17 +142,19 @@ export function gradientFlowSpec(flows: readonly EpochFlow[], opts: GradientFlow
       line('step_grad_norm', epoch, `${at}step n's share of the update`, 'step n', '‖(∂N/∂θ)ᵀ ĉ_n‖'),
     ];
     if (flow.modes.some((m) => m.horizon.length > 0)) panels.push(line('horizon_grad_norm', epoch, `${at}update norm over the horizon`, "horizon Nt'", '‖update‖'));
+    const layerValues = drawable(all.filter((r) => r.epoch === epoch && r.quantity === 'layer_grad_norm'));
+    cut ||= cutOff(layerValues);
     panels.push({
       title: { text: `${at}update norm per layer`, fontSize: 12 },
       width,
       height,
-      data: { values: drawable(all.filter((r) => r.epoch === epoch && r.quantity === 'layer_grad_norm')) },
+      data: { values: layerValues },
       mark: { type: 'point', filled: true, size: 70, opacity: 0.9 },
       encoding: {
         // Every layer on the axis, also those whose part is 0 (not drawn).
         x: { field: 'layer', type: 'nominal', title: 'layer', scale: { domain: flow.modes[0]?.layerNorms.map((l) => l.layer) ?? [] }, axis: { labelAngle: 0 } },
         xOffset: { field: 'mode', type: 'nominal', sort: modes },
-        y: logY('‖update‖ of the layer'),
+        y: logY('‖update‖ of the layer', layerValues),
         color,
       },
     });
@@ -130,7 +165,7 @@ export function gradientFlowSpec(flows: readonly EpochFlow[], opts: GradientFlow
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
       text: opts.title,
-      subtitle: `gradient flow per mode (${batch}); L2 norms over the batch, log scale${skipped ? '; zeros are not drawn' : ''}`,
+      subtitle: `gradient flow per mode (${batch}); L2 norms over the batch, log scale${skipped ? '; zeros are not drawn' : ''}${cut ? `; values over ${DECADES_SHOWN} decades below a panel's largest run off its bottom (see the CSV)` : ''}`,
       anchor: 'start',
       fontSize: 15,
     },
@@ -152,28 +187,42 @@ export function gradientFlowEpochsSpec(flows: readonly EpochFlow[], opts: Gradie
   const all = diagnosticRows(flows);
   const width = opts.panelWidth ?? 200, height = opts.panelHeight ?? 150;
   const epochs = flows.map((f) => f.epoch);
-  const panel = (mode: string, quantity: DiagnosticQuantity, yTitle: string): Record<string, unknown> => ({
-    title: { text: `${mode}: ${quantity === 'adjoint_norm' ? '‖λ_n‖' : "step n's share"}`, fontSize: 12 },
-    width,
-    height,
-    data: { values: drawable(all.filter((r) => r.mode === mode && r.quantity === quantity)) },
-    mark: { type: 'line', strokeWidth: 1.3, clip: true },
-    encoding: {
-      x: { field: 'step', type: 'quantitative', title: 'step n', scale: { nice: false, zero: false } },
-      y: logY(yTitle),
-      color: { field: 'epoch', type: 'quantitative', title: 'epoch', scale: { scheme: 'viridis', domain: [Math.min(...epochs), Math.max(...epochs)] } },
-      detail: { field: 'epoch', type: 'nominal' },
-    },
-  });
+  let cut = false;
+  const panel = (mode: string, quantity: DiagnosticQuantity, yTitle: string): Record<string, unknown> => {
+    const values = drawable(all.filter((r) => r.mode === mode && r.quantity === quantity));
+    cut ||= cutOff(values);
+    return {
+      title: { text: `${mode}: ${quantity === 'adjoint_norm' ? '‖λ_n‖' : "step n's share"}`, fontSize: 12 },
+      width,
+      height,
+      data: { values },
+      mark: lineMark(values),
+      encoding: {
+        x: stepX(quantity, flows[0]!.flow.steps, 'step n'),
+        y: logY(yTitle, values),
+        color: {
+          // Ordinal: the legend lists the diagnosed epochs themselves, early (dark) to late (light).
+          field: 'epoch',
+          type: 'ordinal',
+          title: 'epoch',
+          scale: { scheme: 'viridis', domain: epochs },
+        },
+        detail: { field: 'epoch', type: 'nominal' },
+      },
+    };
+  };
+  const rows = [modes.map((m) => panel(m, 'adjoint_norm', '‖λ_n‖')), modes.map((m) => panel(m, 'step_grad_norm', '‖(∂N/∂θ)ᵀ ĉ_n‖'))];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: opts.title, subtitle: `gradient flow over training: ${flows.length} diagnosed epochs (${epochs[0]} … ${epochs.at(-1)}), log scale`, anchor: 'start', fontSize: 15 },
+    title: {
+      text: opts.title,
+      subtitle: `gradient flow over training: ${flows.length} diagnosed epochs (${epochs[0]} … ${epochs.at(-1)}), log scale${cut ? `; values over ${DECADES_SHOWN} decades below a panel's largest run off its bottom` : ''}`,
+      anchor: 'start',
+      fontSize: 15,
+    },
     background: 'white',
     padding: 8,
-    vconcat: [
-      { hconcat: modes.map((m) => panel(m, 'adjoint_norm', '‖λ_n‖')) },
-      { hconcat: modes.map((m) => panel(m, 'step_grad_norm', '‖(∂N/∂θ)ᵀ ĉ_n‖')) },
-    ],
+    vconcat: rows.map((hconcat) => ({ hconcat })),
     resolve: { scale: { y: 'independent' } },
     config: { view: { stroke: '#888' }, axis: { grid: true, gridOpacity: 0.35, labelFontSize: 10, titleFontSize: 11 }, legend: { labelFontSize: 11, titleFontSize: 11 } },
   } as unknown as TopLevelSpec;
