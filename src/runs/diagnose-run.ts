@@ -7,6 +7,7 @@
  * parameters are gone; asking for one is an error that lists the epochs there are.
  */
 import { diagnoseGradientFlow, type DiagnoseOptions } from '../bptt/diagnose.js';
+import { atPrecision } from '../nn/capabilities.js';
 import type { ProblemDefinition, ProblemInstance } from '../physics/problem.js';
 import { controllerFromJson } from '../train/controller-file.js';
 import { Trainer } from '../train/trainer.js';
@@ -83,7 +84,10 @@ export interface DiagnoseRunOptions extends Omit<DiagnoseOptions, 'onProgress'> 
 export async function diagnoseRun(store: RunStore, run: StoredRun, def: ProblemDefinition, opts: DiagnoseRunOptions = {}): Promise<EpochFlow[]> {
   const epochs = await runEpochs(store, run);
   const picked = opts.epochs ?? [[...epochs.keys()].at(-1)!];
-  const problem = def.create(run.config.settings);
+  // The controller's products in the run's precision, as the diagnoses taken while it trained.
+  const created = def.create(run.config.settings);
+  const atRun = atPrecision(created.controller, run.config.precision ?? 'f64');
+  const problem = atRun === created.controller ? created : { ...created, controller: atRun };
   const B = opts.batch ?? Math.min(run.config.batch, run.config.testSize);
   if (B > run.config.testSize) throw new Error(`--batch: got ${B}, run ${run.id} has ${run.config.testSize} test states`);
   const x0 = datasetFor(problem, run.config).test.subarray(0, B * problem.simulator.stateSize);
