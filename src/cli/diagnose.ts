@@ -37,7 +37,7 @@ export function parseModeList(text: string): BaseMode[] {
 }
 
 /** The horizon stride: a positive integer, or 0 for no horizon curve. */
-function parseStride(text: string): number {
+export function parseHorizonStride(text: string): number {
   if (!/^\d+$/.test(text.trim())) throw new Error(`--horizons: got "${text}", expected a stride (a positive integer; 0: no horizon curve)`);
   return Number(text);
 }
@@ -53,7 +53,7 @@ interface Common {
 function commonFlags(o: Record<string, unknown>): Common {
   return {
     modes: o.modes === undefined ? [...BASE_MODES] : parseModeList(String(o.modes)),
-    horizonStride: o.horizons === undefined ? undefined : parseStride(String(o.horizons)),
+    horizonStride: o.horizons === undefined ? undefined : parseHorizonStride(String(o.horizons)),
     batch: o.batch === undefined ? undefined : parsePositiveInt('batch', o.batch),
     out: String(o.out ?? 'figures'),
     quiet: Boolean(o.quiet),
