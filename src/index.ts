@@ -13,6 +13,7 @@ export * from './bptt/modes.js';
 export { combineSignAgreement } from './bptt/combine.js';
 export { Unroll, type UnrollSetup, type ForwardResult } from './bptt/unroll.js';
 export { UpdateRule, type UpdateResult } from './bptt/update.js';
+export * from './bptt/diagnose.js';
 export * from './optim/index.js';
 export * from './train/config.js';
 export * from './train/record.js';

@@ -61,6 +61,26 @@ function contract(backend: string, location: () => Promise<string>): void {
       await store.close();
     });
 
+    test('diagnoses: stored apart from the checkpoint, θ on request, later epochs dropped with a checkpoint from before', async () => {
+      const store = await RunStore.open(await location());
+      const id = await store.createRun(config());
+      const flow = (e: number) => ({ steps: 2, batch: 1, loss: e, modes: [{ mode: 'full' as const, letter: 'R', adjointNorms: [e, 1e-300], stepGradNorms: [2, e], gradNorm: 3, layerNorms: [{ layer: 'dense_0', norm: 3 }], horizon: [] }] });
+      const diagnosed = (epochs: number): TrainSnapshot => ({
+        ...snapshot(epochs),
+        diagnoses: [0, 2, 4].filter((e) => e <= epochs).map((e) => ({ epoch: e, flow: flow(e), params: [e, -0.5, 1 / 3] })),
+      });
+      await store.saveProgress(id, diagnosed(4));
+      assert.deepEqual(await store.diagnoses(id), [0, 2, 4].map((e) => ({ epoch: e, flow: flow(e) })));
+      assert.deepEqual((await store.diagnoses(id, { params: true })).map((d) => d.params), [[0, -0.5, 1 / 3], [2, -0.5, 1 / 3], [4, -0.5, 1 / 3]]);
+      assert.deepEqual(await store.checkpoint(id), snapshot(4), 'the checkpoint holds no diagnoses');
+      await store.saveProgress(id, diagnosed(3)); // resumed from an earlier checkpoint: epoch 4 goes
+      assert.deepEqual((await store.diagnoses(id)).map((d) => d.epoch), [0, 2]);
+      await store.saveProgress(id, diagnosed(5));
+      assert.deepEqual((await store.diagnoses(id)).map((d) => d.epoch), [0, 2, 4]);
+      assert.deepEqual(await store.diagnoses(await store.createRun(config())), []);
+      await store.close();
+    });
+
     test('claims: one owner at a time; a taken-over owner cannot write; hand back; an expired lease frees the run', async () => {
       const store = await RunStore.open(await location());
       const id = await store.createRun(config());

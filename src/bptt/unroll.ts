@@ -84,6 +84,11 @@ export class Unroll {
   private readonly deferred: Uint8Array;
   private readonly jac: RowJacobian | null;
   private params: Float64Array | null = null;
+  /**
+   * Diagnostics only (bptt/diagnose.ts): receives each λ_n [B][stateSize], n = Nt … 1, as a sweep
+   * forms it (the array is reused after the call). Null by default: one check per step.
+   */
+  adjointObserver: ((n: number, lambda: Float64Array) => void) | null = null;
 
   constructor(readonly setup: UnrollSetup) {
     const { controller, simulator, steps, batch } = setup;
@@ -198,6 +203,17 @@ export class Unroll {
     this.setup.controller.accumulateParamGrad(this.acts, [s0.adj, s1.adj], 0, this.steps * this.batch, [gradFirst, gradSecond]);
   }
 
+  /**
+   * Step n's share of the weight gradient of the last `gradient` call: Σ over its B rows of
+   * (∂N/∂θ)ᵀĉ_n, into `grad` (overwritten). One reduction per step, for diagnostics only.
+   */
+  stepGradient(n: number, grad: Float64Array): Float64Array {
+    if (!Number.isInteger(n) || n < 0 || n >= this.steps) throw new Error(`step ${n} is not in 0 … ${this.steps - 1}`);
+    grad.fill(0);
+    this.setup.controller.accumulateParamGrad(this.acts, [this.sweeps[0]!.adj], n * this.batch, this.batch, [grad]);
+    return grad;
+  }
+
   private flowsOf(modes: BaseMode | readonly BaseMode[]): (n: number) => Flow {
     if (typeof modes === 'string') {
       const flow = FLOWS[modes];
@@ -238,6 +254,7 @@ export class Unroll {
     let lamNext = this.lamNext;
     lam.fill(0);
     loss.term(this.states[Nt]!, Nt, Nt, B, lam);
+    this.adjointObserver?.(Nt, lam);
     for (let n = Nt - 1; n >= 0; n--) {
       const { a, b } = flowAt(n);
       const cBar = sweep.cBarAt[n]!;
@@ -269,6 +286,7 @@ export class Unroll {
       } else {
         this.deferred[n] = 1;
       }
+      this.adjointObserver?.(n, lamNext);
       const t = lam;
       lam = lamNext;
       lamNext = t;

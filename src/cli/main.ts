@@ -5,6 +5,7 @@ import { animateCommand } from './animate.js';
 import { checkCommand } from './check.js';
 import { problemCommands } from './problem-args.js';
 import { demoCommand } from './demo.js';
+import { diagnoseCommand } from './diagnose.js';
 import { plotCommand } from './plot.js';
 import { exportCommand, runsCommand } from './runs.js';
 import { reproduceCommand } from './reproduce.js';
@@ -41,6 +42,7 @@ try {
   program.addCommand(plotCommand());
   program.addCommand(reproduceCommand());
   program.addCommand(animateCommand());
+  program.addCommand(diagnoseCommand(problems));
   program.addCommand(serveCommand());
   program.addCommand(workerCommand());
   program.addCommand(migrateCommand());

@@ -54,13 +54,14 @@ export function addProblemOptions(cmd: Command, def: ProblemDefinition, single: 
     .option('--test-size <n>', `test states (default ${t.testSize})`)
     .option('--dataset <kind>', 'generated (from the seed) or reference (the published draws) (default generated)')
     .option('--precision <f64|f32>', "the controller's products in float64 or float32 (f32x4 SIMD); the physics stays float64 (default f64)")
+    .option('--diagnose-every <k>', 'store the gradient flow of every mode at the start and every k-th epoch, with that epoch\'s parameters (`sbptt diagnose <run>`; default never)')
     .option('--store <file|url>', STORE_HELP);
 }
 
 /** The parsed flags as training overrides (validated later by resolveTrainConfig). */
 export function overridesFromOptions(def: ProblemDefinition, opts: Record<string, unknown>): TrainOverrides {
   const settings = settingsFromOptions(def, opts);
-  const keys = ['mode', 'schedule', 'optimizer', 'lr', 'clip', 'clipValue', 'epochs', 'batch', 'trainSize', 'testSize', 'seed', 'dataset', 'precision'] as const;
+  const keys = ['mode', 'schedule', 'optimizer', 'lr', 'clip', 'clipValue', 'epochs', 'batch', 'trainSize', 'testSize', 'seed', 'dataset', 'precision', 'diagnoseEvery'] as const;
   const overrides: TrainOverrides = { settings };
   for (const k of keys) if (opts[k] !== undefined) overrides[k] = opts[k];
   return overrides;

@@ -11,7 +11,7 @@ export interface ProblemCommand extends LoadedProblem {
   command: string;
 }
 
-export const PROBLEM_COMMANDS = ['train', 'sweep', 'check'];
+export const PROBLEM_COMMANDS = ['train', 'sweep', 'check', 'diagnose'];
 
 export async function problemCommands(argv: readonly string[]): Promise<ProblemCommand[]> {
   const builtins: ProblemCommand[] = BUILTIN_PROBLEMS.map((definition) => ({

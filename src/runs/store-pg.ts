@@ -9,8 +9,11 @@ import type { ProblemSource } from './problems.js';
 import type { ControllerFile } from '../train/controller-file.js';
 import type { EpochRecord } from '../train/record.js';
 import type { TrainSnapshot } from '../train/trainer.js';
-import { EPOCH_COLUMNS, MIGRATIONS, RUN_COLUMNS, SCHEMA_VERSION, codeVersion, fromRow, fromRows, later, now, schemaError, type RunRow } from './store-schema.js';
-import { LeaseLostError, type FinalStatus, type OpenOptions, type Owner, type RunFilter, type RunStore, type StoredRun } from './store.js';
+import {
+  EPOCH_COLUMNS, MIGRATIONS, RUN_COLUMNS, SCHEMA_VERSION, checkpointJson, codeVersion, freshDiagnoses, fromDiagnosisRow, fromRow, fromRows, later, now, schemaError,
+  type DiagnosisRow, type RunRow,
+} from './store-schema.js';
+import { LeaseLostError, type FinalStatus, type OpenOptions, type Owner, type RunFilter, type RunStore, type StoredDiagnosis, type StoredRun } from './store.js';
 
 /** The URL with its password replaced by ***, for messages. */
 export function redactUrl(url: string): string {
@@ -194,8 +197,13 @@ export class PgStore implements RunStore {
         `INSERT INTO checkpoints (run_id, epoch, snapshot, updated_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (run_id) DO UPDATE SET epoch = EXCLUDED.epoch, snapshot = EXCLUDED.snapshot, updated_at = EXCLUDED.updated_at`,
         // The records are the epochs table's: a checkpoint costs the same at epoch 1000 as at epoch 1.
-        [id, snapshot.epoch, JSON.stringify({ ...snapshot, records: [] }), now()],
+        [id, snapshot.epoch, checkpointJson(snapshot), now()],
       );
+      await c.query('DELETE FROM diagnostics WHERE run_id = $1 AND epoch > $2', [id, snapshot.epoch]);
+      const last = (await c.query('SELECT COALESCE(MAX(epoch), -1) AS last FROM diagnostics WHERE run_id = $1', [id])).rows[0] as { last: number };
+      for (const d of freshDiagnoses(snapshot, Number(last.last))) {
+        await c.query('INSERT INTO diagnostics (run_id, epoch, flow, params) VALUES ($1, $2, $3, $4)', [id, d.epoch, d.flow, d.params]);
+      }
     });
   }
 
@@ -269,5 +277,10 @@ export class PgStore implements RunStore {
     const row = (await this.pool.query('SELECT controller FROM runs WHERE id = $1', [id])).rows[0] as { controller: string | null } | undefined;
     if (!row) throw new Error(`no run with id ${id} in ${this.path}`);
     return row.controller ? (JSON.parse(row.controller) as ControllerFile) : null;
+  }
+
+  async diagnoses(id: number, opts: { params?: boolean } = {}): Promise<StoredDiagnosis[]> {
+    const rows = (await this.pool.query(`SELECT epoch, flow${opts.params ? ', params' : ''} FROM diagnostics WHERE run_id = $1 ORDER BY epoch`, [id])).rows as DiagnosisRow[];
+    return rows.map(fromDiagnosisRow);
   }
 }

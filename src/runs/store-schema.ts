@@ -2,7 +2,8 @@
  * The store's schema, one list of versioned migrations for both backends (SQLite and PostgreSQL
  * spell a few types differently), and the row mapping both share. Version 1 is the schema of the
  * first releases (SQLite only); version 2 adds claims (owner, lease) and the queue job of a run;
- * version 3 the source of a run's problem (built-in, or a module file and its hash).
+ * version 3 the source of a run's problem (built-in, or a module file and its hash); version 4 the
+ * gradient-flow diagnoses taken while training.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,7 +13,9 @@ import { randomUUID } from 'node:crypto';
 import type { TrainConfig } from '../train/config.js';
 import { packageRoot } from './paths.js';
 import type { ProblemSource } from './problems.js';
-import type { Owner, StoredRun, StoredStatus } from './store.js';
+import type { GradientFlow } from '../bptt/diagnose.js';
+import type { TrainSnapshot } from '../train/trainer.js';
+import type { Owner, StoredDiagnosis, StoredRun, StoredStatus } from './store.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -69,8 +72,21 @@ ALTER TABLE runs ADD COLUMN problem_source TEXT;`;
 const V4 = (): string => `
 ALTER TABLE runs ADD COLUMN out_dir TEXT;`;
 
+/**
+ * Version 5: gradient-flow diagnoses taken while training (train/diagnoses.ts): per run and epoch
+ * the diagnosis (JSON) and θ of that epoch (JSON array), so it can be taken again.
+ */
+const V5 = (d: Dialect): string => `
+CREATE TABLE diagnostics (
+  run_id ${d === 'sqlite' ? 'INTEGER' : 'BIGINT'} NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  epoch INTEGER NOT NULL,
+  flow TEXT NOT NULL,
+  params TEXT NOT NULL,
+  PRIMARY KEY (run_id, epoch)
+);`;
+
 /** MIGRATIONS[k] takes a store from version k to k + 1. */
-export const MIGRATIONS: readonly ((d: Dialect) => string)[] = [V1, V2, V3, V4];
+export const MIGRATIONS: readonly ((d: Dialect) => string)[] = [V1, V2, V3, V4, V5];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** The one-line error for a store whose schema this code cannot use as it is. */
@@ -155,6 +171,29 @@ export const RUN_COLUMNS = `r.id, r.sweep, r.problem, r.config, r.seed, r.status
 export const EPOCH_COLUMNS = `epoch, loss, train_loss AS "trainLoss", test_loss AS "testLoss", physics_loss AS "physicsLoss",
   physics_train_loss AS "physicsTrainLoss", physics_test_loss AS "physicsTestLoss", grad_size AS "gradSize",
   cos_sim AS "cosSim", time`;
+
+/** A stored diagnosis as both backends read it back (θ only when asked for). */
+export interface DiagnosisRow {
+  epoch: number;
+  flow: string;
+  params?: string;
+}
+
+export function fromDiagnosisRow(r: DiagnosisRow): StoredDiagnosis {
+  return { epoch: Number(r.epoch), flow: JSON.parse(r.flow) as GradientFlow, ...(r.params !== undefined && { params: JSON.parse(r.params) as number[] }) };
+}
+
+/** The diagnoses of a snapshot not stored yet (epochs after `stored`), as rows to insert. */
+export function freshDiagnoses(snapshot: TrainSnapshot, stored: number): { epoch: number; flow: string; params: string }[] {
+  return (snapshot.diagnoses ?? []).filter((d) => d.epoch > stored).map((d) => ({ epoch: d.epoch, flow: JSON.stringify(d.flow), params: JSON.stringify(d.params) }));
+}
+
+/** The checkpoint's JSON: without the records and diagnoses (those are tables of their own). */
+export function checkpointJson(snapshot: TrainSnapshot): string {
+  const { diagnoses: _, ...rest } = snapshot;
+  return JSON.stringify({ ...rest, records: [] });
+}
+
 
 /** A stored run whose row cannot be read back (hand-edited, or written by a broken version). */
 export class MalformedRunError extends Error {

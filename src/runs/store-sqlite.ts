@@ -10,10 +10,11 @@ import type { ControllerFile } from '../train/controller-file.js';
 import type { EpochRecord } from '../train/record.js';
 import type { TrainSnapshot } from '../train/trainer.js';
 import {
-  EPOCH_COLUMNS, MIGRATIONS, RUN_COLUMNS, SCHEMA_VERSION, codeVersion, fromRow, fromRows, later, now, ownerIsDead, schemaError, type RunRow,
+  EPOCH_COLUMNS, MIGRATIONS, RUN_COLUMNS, SCHEMA_VERSION, checkpointJson, codeVersion, freshDiagnoses, fromDiagnosisRow, fromRow, fromRows, later, now, ownerIsDead,
+  schemaError, type DiagnosisRow, type RunRow,
 } from './store-schema.js';
 import {
-  LeaseLostError, type FinalStatus, type OpenOptions, type Owner, type RunFilter, type RunStore, type StoredRun, type StoredStatus,
+  LeaseLostError, type FinalStatus, type OpenOptions, type Owner, type RunFilter, type RunStore, type StoredDiagnosis, type StoredRun, type StoredStatus,
 } from './store.js';
 
 /** Which runs a claim of the SQLite queue may take: the given ids, or any run of any sweep. */
@@ -183,9 +184,13 @@ export class SqliteStore implements RunStore {
         if (r.epoch <= last) continue;
         insert.run(id, r.epoch, r.loss, r.trainLoss, r.testLoss, r.physicsLoss, r.physicsTrainLoss, r.physicsTestLoss, r.gradSize, r.cosSim, r.time);
       }
+      this.db.prepare('DELETE FROM diagnostics WHERE run_id = ? AND epoch > ?').run(id, snapshot.epoch);
+      const { lastDiagnosis } = this.db.prepare('SELECT COALESCE(MAX(epoch), -1) AS lastDiagnosis FROM diagnostics WHERE run_id = ?').get(id) as { lastDiagnosis: number };
+      const addDiagnosis = this.db.prepare('INSERT INTO diagnostics (run_id, epoch, flow, params) VALUES (?, ?, ?, ?)');
+      for (const d of freshDiagnoses(snapshot, lastDiagnosis)) addDiagnosis.run(id, d.epoch, d.flow, d.params);
       this.db
         .prepare('INSERT OR REPLACE INTO checkpoints (run_id, epoch, snapshot, updated_at) VALUES (?, ?, ?, ?)')
-        .run(id, snapshot.epoch, JSON.stringify({ ...snapshot, records: [] }), now());
+        .run(id, snapshot.epoch, checkpointJson(snapshot), now());
     }).immediate();
   }
 
@@ -245,6 +250,11 @@ export class SqliteStore implements RunStore {
     const row = this.db.prepare('SELECT controller FROM runs WHERE id = ?').get(id) as { controller: string | null } | undefined;
     if (!row) throw new Error(`no run with id ${id} in ${this.path}`);
     return row.controller ? (JSON.parse(row.controller) as ControllerFile) : null;
+  }
+
+  async diagnoses(id: number, opts: { params?: boolean } = {}): Promise<StoredDiagnosis[]> {
+    const rows = this.db.prepare(`SELECT epoch, flow${opts.params ? ', params' : ''} FROM diagnostics WHERE run_id = ? ORDER BY epoch`).all(id) as DiagnosisRow[];
+    return rows.map(fromDiagnosisRow);
   }
 }
 

@@ -14,6 +14,7 @@ import type { TrainConfig } from '../train/config.js';
 import type { ControllerFile } from '../train/controller-file.js';
 import type { EpochRecord } from '../train/record.js';
 import type { TrainSnapshot } from '../train/trainer.js';
+import type { EpochDiagnosis } from '../train/diagnoses.js';
 import type { ProblemSource } from './problems.js';
 import { MalformedRunError } from './store-schema.js';
 
@@ -44,6 +45,9 @@ export interface StoredRun {
   /** The folder a `train` run writes its files to (null for sweeps' runs). */
   outDir: string | null;
 }
+
+/** A gradient-flow diagnosis stored while the run trained; θ of its epoch only when asked for. */
+export type StoredDiagnosis = Omit<EpochDiagnosis, 'params'> & { params?: number[] };
 
 export interface RunFilter {
   problem?: string;
@@ -104,6 +108,8 @@ export interface RunStore {
   sweeps(): Promise<{ sweep: string; runs: number; done: number }[]>;
   records(id: number): Promise<EpochRecord[]>;
   controller(id: number): Promise<ControllerFile | null>;
+  /** The gradient-flow diagnoses stored while the run trained (config.diagnoseEvery), by epoch; θ of each with `params`. */
+  diagnoses(id: number, opts?: { params?: boolean }): Promise<StoredDiagnosis[]>;
 }
 
 export interface OpenOptions {

@@ -31,6 +31,8 @@ export interface TrainConfig {
   dataset: DatasetKind;
   /** The number type of the controller's products: 'f64', or 'f32' (f32x4 SIMD; the physics stays f64). */
   precision: Precision;
+  /** Diagnose the gradient flow at the start and after every k-th epoch (train/diagnoses.ts); absent or 0: never. */
+  diagnoseEvery?: number;
 }
 
 /** User overrides as parsed values or raw command-line text. */
@@ -101,6 +103,8 @@ export function resolveTrainConfig(problem: ProblemDefinition, o: TrainOverrides
     dataset,
     precision: parsePrecision(o.precision ?? 'f64'),
   };
+  // Only when asked: configs stored without it stay as they were.
+  if (o.diagnoseEvery !== undefined && Number(o.diagnoseEvery) !== 0) config.diagnoseEvery = parsePositiveInt('diagnose-every', o.diagnoseEvery);
   if (config.trainSize % config.batch !== 0) {
     throw new Error(`--train-size (${config.trainSize}) must be a multiple of --batch (${config.batch}): batches are cut in a fixed order`);
   }

@@ -14,6 +14,7 @@ import { atPrecision } from '../nn/capabilities.js';
 import type { ProblemDefinition, ProblemInstance } from '../physics/problem.js';
 import { flowOf, type TrainConfig } from './config.js';
 import type { EpochRecord } from './record.js';
+import { diagnoseEpoch, diagnosisDue, type EpochDiagnosis } from './diagnoses.js';
 
 /** Initial states of the two sets, each [n][stateSize]. */
 export interface Dataset {
@@ -29,6 +30,8 @@ export interface TrainSnapshot {
   params: number[];
   optimizer: OptimizerState;
   records: EpochRecord[];
+  /** Gradient-flow diagnoses taken by this trainer (config.diagnoseEvery); the store keeps them apart. */
+  diagnoses?: EpochDiagnosis[];
 }
 
 export interface EpochProgress {
@@ -51,6 +54,8 @@ export class Trainer {
   readonly problem: ProblemInstance;
   readonly params: Float64Array;
   readonly records: EpochRecord[] = [];
+  /** The diagnoses taken since this trainer was made (config.diagnoseEvery). */
+  readonly diagnoses: EpochDiagnosis[] = [];
   status: RunStatus = 'running';
   /** Why the run diverged, when it did. */
   reason: string | null = null;
@@ -111,6 +116,7 @@ export class Trainer {
     const S = this.problem.simulator.stateSize;
     const batches = trainSize / batch;
     const epoch = this.epoch + 1;
+    if (epoch === 1) this.diagnoseIfDue(0);
     let loss = 0, physicsLoss = 0, gradSize = 0, cosSim = 0, time = 0;
     for (let k = 0; k < batches; k++) {
       const t0 = clock();
@@ -144,6 +150,7 @@ export class Trainer {
       time,
     };
     this.records.push(record);
+    this.diagnoseIfDue(epoch);
     if (this.epoch >= this.config.epochs) this.status = 'done';
     return record;
   }
@@ -164,7 +171,15 @@ export class Trainer {
   }
 
   snapshot(): TrainSnapshot {
-    return { epoch: this.epoch, params: Array.from(this.params), optimizer: this.optimizer.state(), records: this.records.map((r) => ({ ...r })) };
+    const snapshot: TrainSnapshot = { epoch: this.epoch, params: Array.from(this.params), optimizer: this.optimizer.state(), records: this.records.map((r) => ({ ...r })) };
+    if (this.diagnoses.length > 0) snapshot.diagnoses = [...this.diagnoses];
+    return snapshot;
+  }
+
+  private diagnoseIfDue(epoch: number): void {
+    if (diagnosisDue(this.config, epoch) && !this.diagnoses.some((d) => d.epoch === epoch)) {
+      this.diagnoses.push(diagnoseEpoch(this.problem, this.config, this.data, this.params, epoch));
+    }
   }
 
   private restore(s: TrainSnapshot): void {

@@ -2,11 +2,20 @@
  * The JSON the dashboard's read-only API answers with, shared by the server (server/api.ts)
  * and the page (client/api.ts). Types only: nothing here exists at run time.
  */
+import type { EpochFlow } from '../runs/figures/diagnose-spec.js';
+import type { ParamsSource } from '../runs/diagnose-run.js';
 import type { StoredRun, StoredStatus } from '../runs/store.js';
 import type { ControllerFile } from '../train/controller-file.js';
 import type { EpochRecord } from '../train/record.js';
 
-export type { ControllerFile, EpochRecord, StoredRun, StoredStatus };
+export type { ControllerFile, EpochFlow, EpochRecord, StoredRun, StoredStatus };
+
+/** GET /api/runs/:id/diagnostics: the epochs whose parameters the run keeps, and the diagnoses stored while it trained. */
+export interface RunDiagnostics {
+  run: number;
+  epochs: { epoch: number; source: ParamsSource }[];
+  training: EpochFlow[];
+}
 
 /** GET /api/sweeps: one entry per sweep, with its progress. */
 export interface SweepSummary {

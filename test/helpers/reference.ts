@@ -26,6 +26,16 @@ export function composedMlp(mlp: Mlp, x: Tensor, theta: Tensor): Tensor {
 
 export type NetworkFn = (x: Tensor, theta: Tensor) => Tensor;
 
+/**
+ * Extra inputs whose gradients are the sweep's intermediate quantities: with `thetas[n]` as step
+ * n's copy of θ its gradient is step n's share (∂N/∂θ)ᵀĉ_n; with `states[n − 1]` (zeros) added to
+ * x_n its gradient is λ_n.
+ */
+export interface Taps {
+  thetas?: readonly Tensor[];
+  states?: readonly Tensor[];
+}
+
 /** The batch loss of the unroll as an autodiff graph, stop-gradients placed per step's mode. */
 export function referenceLoss(
   problem: ProblemInstance,
@@ -33,6 +43,7 @@ export function referenceLoss(
   theta: Tensor,
   x0: Tensor,
   modes: BaseMode | readonly BaseMode[],
+  taps: Taps = {},
 ): Tensor {
   const { simulator, loss, steps, rc } = problem;
   const B = x0.size / simulator.stateSize;
@@ -41,8 +52,10 @@ export function referenceLoss(
   const controls: Tensor[] = [];
   for (let n = 0; n < steps; n++) {
     const { a, b } = FLOWS[typeof modes === 'string' ? modes : modes[n]!];
-    const c = network(b ? x : stopGradient(x), theta); // mode physics: c_n = N(stop(x_n))
+    const c = network(b ? x : stopGradient(x), taps.thetas?.[n] ?? theta); // mode physics: c_n = N(stop(x_n))
     x = simulatorStep(simulator, a ? x : stopGradient(x), c); // mode network: P(stop(x_n), c_n)
+    const tap = taps.states?.[n];
+    if (tap) x = add(x, reshape(tap, x.shape));
     L = add(L, lossTerm(loss, simulator.stateSize, x, n + 1, steps));
     controls.push(reshape(c, [c.size]));
   }

@@ -1,5 +1,5 @@
 /** The page's access to the read-only API (server/api.ts), with its answers typed. */
-import type { ControllerFile, EpochRecord, InitialStates, ProblemInfo, RolloutFrames, RunDetail, RunListEntry, SweepCurves, SweepDetail, SweepSummary } from '../api-types.js';
+import type { ControllerFile, EpochFlow, EpochRecord, RunDiagnostics, InitialStates, ProblemInfo, RolloutFrames, RunDetail, RunListEntry, SweepCurves, SweepDetail, SweepSummary } from '../api-types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -42,6 +42,8 @@ export const api = {
   initialStates: (id: number, n: number) => getJson<InitialStates>(`/api/runs/${id}/initial-states?n=${n}`),
   problem: (id: number) => getJson<ProblemInfo>(`/api/runs/${id}/problem`),
   frames: (id: number, n: number, width: number) => getJson<RolloutFrames>(`/api/runs/${id}/frames?n=${n}&width=${width}`),
+  diagnostics: (id: number) => getJson<RunDiagnostics>(`/api/runs/${id}/diagnostics`),
+  diagnose: (id: number, epoch: number) => getJson<EpochFlow>(`/api/runs/${id}/diagnose?epoch=${epoch}`),
 };
 
 export const POLL_MS = 2000;

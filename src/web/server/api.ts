@@ -13,6 +13,8 @@
  *   GET /api/runs/:id/initial-states?n=4     its first n test initial states (for a rollout)
  *   GET /api/runs/:id/problem                what the page needs of its problem (title, complexity, scene)
  *   GET /api/runs/:id/frames?n=4&width=720   its rollout as SVG frames drawn here (problems the page does not bundle)
+ *   GET /api/runs/:id/diagnostics            its epochs with stored parameters and its training diagnoses
+ *   GET /api/runs/:id/diagnose?epoch=…       the gradient flow of a stored epoch, computed here (diagnose-api.ts)
  */
 import { BUILTIN_PROBLEMS, type ProblemDefinition } from '../../physics/index.js';
 import { datasetFor } from '../../runs/datasets.js';
@@ -21,6 +23,7 @@ import { complexityText } from '../../runs/figures/data.js';
 import { STATUSES, type RunFilter, type RunStore, type StoredRun } from '../../runs/store.js';
 import type { EpochRecord } from '../../train/record.js';
 import type { CurveColumns, InitialStates, ProblemInfo, RolloutFrames, RunDetail, RunListEntry, SweepCurves, SweepDetail, SweepSummary } from '../api-types.js';
+import { diagnoseNow, runDiagnostics } from './diagnose-api.js';
 import { bad as badRequest, checkQuery, checkSweepName, notFound, parseProblem, parseRunId, parseSampleCount, parseStatus, quote } from './params.js';
 
 export const API_ROUTES = [
@@ -34,6 +37,8 @@ export const API_ROUTES = [
   '/api/runs/:id/initial-states',
   '/api/runs/:id/problem',
   '/api/runs/:id/frames',
+  '/api/runs/:id/diagnostics',
+  '/api/runs/:id/diagnose',
 ] as const;
 
 /** A run's problem definition (built-in or module), for the API's answers that need one. */
@@ -149,7 +154,7 @@ async function initialStates(run: StoredRun, query: URLSearchParams): Promise<In
   return { run: run.id, n, stateSize: S, data: Array.from(test.subarray(0, n * S)) };
 }
 
-const RUN_PARTS = [undefined, 'records', 'controller', 'initial-states', 'problem', 'frames'];
+const RUN_PARTS = [undefined, 'records', 'controller', 'initial-states', 'problem', 'frames', 'diagnostics', 'diagnose'];
 const SWEEP_PARTS = [undefined, 'curves'];
 
 async function rolloutFrames(store: RunStore, run: StoredRun, query: URLSearchParams): Promise<RolloutFrames> {
@@ -173,6 +178,8 @@ async function runRoute(store: RunStore, id: string, part: string | undefined, q
   const run = await findRun(store, id);
   if (part === 'initial-states') return initialStates(run, query);
   if (part === 'frames') return rolloutFrames(store, run, query);
+  if (part === 'diagnostics') return runDiagnostics(store, run, query);
+  if (part === 'diagnose') return diagnoseNow(store, run, await definitionOf(run), query);
   if (part === 'problem') {
     checkQuery(query, []);
     return problemInfo(await definitionOf(run), [run]);

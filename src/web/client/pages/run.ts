@@ -10,6 +10,7 @@ import { Chart, downloadButtons } from '../charts.js';
 import { runCurvesChart, CSV_COLUMNS } from '../compare.js';
 import { rowsToCsv, type CurveRow } from '../curves.js';
 import { compareHref, duration, fill, h, modeLetter, sci, statusBadge, sweepHref, when } from '../dom.js';
+import { gradientFlowPanel } from '../diagnose-panel.js';
 import { bundledProblem } from '../problem.js';
 import { computeRollout, kernelsInUse, RolloutPlayer, sceneOf, serverScene } from '../rollout.js';
 import { notFoundPage, type Page } from '../router.js';
@@ -47,6 +48,7 @@ export function runPage(root: HTMLElement, id: number): Page {
   let rows: CurveRow[] = [];
   let rolloutShown = false;
   const toolbar = chartToolbar();
+  const flowPanel = gradientFlowPanel(id);
   const unsubscribe = onChartSettings(() => drawCurves());
 
   const status = h('span', {});
@@ -77,6 +79,7 @@ export function runPage(root: HTMLElement, id: number): Page {
       rolloutBox,
       rolloutInfo,
     ),
+    flowPanel.element,
   );
 
   function drawCurves(): void {
@@ -157,6 +160,7 @@ export function runPage(root: HTMLElement, id: number): Page {
       info ??= await api.problem(id).catch(() => null);
       fill(factsBox, facts(run, info, records));
       drawCurves();
+      await flowPanel.update(run);
     }
     if (!rolloutShown) {
       // With a controller once; without one, the message saying why (until one arrives).
@@ -173,6 +177,7 @@ export function runPage(root: HTMLElement, id: number): Page {
       toolbar.dispose();
       chart.dispose();
       player?.dispose();
+      flowPanel.dispose();
     },
   };
 }
