@@ -104,7 +104,11 @@ export function resolveTrainConfig(problem: ProblemDefinition, o: TrainOverrides
     precision: parsePrecision(o.precision ?? 'f64'),
   };
   // Only when asked: configs stored without it stay as they were.
-  if (o.diagnoseEvery !== undefined && Number(o.diagnoseEvery) !== 0) config.diagnoseEvery = parsePositiveInt('diagnose-every', o.diagnoseEvery);
+  if (o.diagnoseEvery !== undefined) {
+    // 0 (or leaving it out) diagnoses nothing.
+    const every = parseIntIn('diagnose-every', o.diagnoseEvery, 0, LIMITS.epochs);
+    if (every > 0) config.diagnoseEvery = every;
+  }
   if (config.trainSize % config.batch !== 0) {
     throw new Error(`--train-size (${config.trainSize}) must be a multiple of --batch (${config.batch}): batches are cut in a fixed order`);
   }
