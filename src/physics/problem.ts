@@ -25,6 +25,12 @@ export interface SettingSpec {
   readonly min?: number;
   readonly max?: number;
   readonly choices?: readonly string[];
+  /**
+   * A setting added after runs were stored with the problem: at its default it is left out of a
+   * run's recorded settings (recordedSettings), so configs made before it existed keep their
+   * identity (sweep names, finding a sweep's runs again).
+   */
+  readonly implicit?: boolean;
 }
 
 /** How a problem's step and loss get their gradients: hand-written (fused) or by the engine's autodiff. */
@@ -132,6 +138,16 @@ export function parseSetting(spec: SettingSpec, raw: unknown): SettingValue {
   if (!Number.isFinite(v) || (spec.kind === 'int' && !Number.isInteger(v))) throw bad();
   if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) throw bad();
   return v;
+}
+
+/** Resolved settings as a run records them: implicit settings at their default are left out. */
+export function recordedSettings(problem: ProblemDefinition, settings: Settings): Settings {
+  const out: Record<string, SettingValue> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    const spec = problem.settings.find((s) => s.key === key);
+    if (!(spec?.implicit && value === spec.default)) out[key] = value;
+  }
+  return out;
 }
 
 /** Defaults overridden by `given` (by key), each validated; unknown keys are an error. */
