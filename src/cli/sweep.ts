@@ -1,7 +1,7 @@
 /** `sbptt sweep <problem>`: the published grid (or a subset) on worker threads, resumable. */
 import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
-import { PAPER_LETTER } from '../bptt/modes.js';
+import { fieldLabel } from '../bptt/modes.js';
 import { runPool } from '../runs/pool.js';
 import { openQueue } from '../runs/queue.js';
 import { defaultStorePath, RunStore } from '../runs/store.js';
@@ -24,7 +24,7 @@ export function sweepCommand(problems: readonly ProblemCommand[]): Command {
           ? `${def.complexity.key} values, comma-separated (default ${def.complexity.values.join(',')})`
           : 'not available: this problem declares no complexity setting',
       )
-      .option('--modes <list>', 'gradient modes, comma-separated, e.g. R,C (default R,M,C,S)')
+      .option('--modes <list>', 'gradient modes, comma-separated, e.g. R,C; a mode with /k is truncated to k steps, e.g. R/10 (default R,M,C,S)')
       .option('--clip <list>', 'clipping modes, comma-separated (default VALUE,NORM,NONE)')
       .option('--seeds <n>', 'repeats of every run with seeds 0 … n−1 (default 1)')
       .option('--workers <n>', `parallel worker threads (default: the number of cores, ${availableParallelism()}); 0: only put the runs on the queue`)
@@ -64,7 +64,7 @@ async function runSweep({ definition: def, source }: ProblemCommand, opts: Recor
   }
   process.stdout.write(
     `sweep ${plan.name}: ${ids.length} runs (${def.complexity ? `${def.complexity.key} ${axes.complexity.join(',')} × ` : ''}clip ${axes.clips.join(',')} × ` +
-      `mode ${axes.modes.map((m) => PAPER_LETTER[m]).join(',')} × ${axes.seeds} seed(s))${queued}, ${workers} worker(s), store ${store.path}\n`,
+      `mode ${axes.modes.map((m) => fieldLabel(m)).join(',')} × ${axes.seeds} seed(s))${queued}, ${workers} worker(s), store ${store.path}\n`,
   );
   if (workers === 0) {
     process.stdout.write(`sweep ${plan.name}: queued; workers take it with \`sbptt worker --store <the store>\`\n`);

@@ -6,8 +6,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { PAPER_LETTER } from '../bptt/modes.js';
+import { fieldLabel } from '../bptt/modes.js';
 import { executeRun } from '../runs/execute.js';
+import { recordedWarmStart, resolveWarmStart, type WarmStart } from '../runs/init.js';
+import { warmStartSnapshot } from '../train/warm-start.js';
 import { builtinProblem, loadProblemModule, type LoadedProblem } from '../runs/problems.js';
 import { writeRunFolder } from '../runs/output.js';
 import { defaultStorePath, RunStore } from '../runs/store.js';
@@ -92,24 +94,36 @@ function checkOut(out: string, force: boolean): void {
 }
 
 async function runTrain({ definition: def, source }: LoadedProblem, overrides: TrainOverrides, opts: Record<string, unknown>): Promise<void> {
-  const config = resolveTrainConfig(def, overrides);
+  let config = resolveTrainConfig(def, overrides);
   const problem = def.create(config.settings);
-  const mode = config.schedule ?? PAPER_LETTER[config.mode];
+  const mode = fieldLabel(config);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  const out = String(opts.out ?? `runs/${def.name}-${mode}-${stamp}`);
+  const out = String(opts.out ?? `runs/${def.name}-${mode.replace(/\//g, '_')}-${stamp}`);
   checkOut(out, Boolean(opts.force));
   const store = await RunStore.open(defaultStorePath(opts.store as string | undefined));
+  // A warm start: the weights named by --init, or (rerun) those the config recorded, checked unchanged.
+  let warm: WarmStart | null = null;
+  try {
+    if (opts.init !== undefined) warm = await resolveWarmStart(String(opts.init), problem, store);
+    else if (config.init) warm = await recordedWarmStart(config.init, problem, store);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  if (warm) config = { ...config, init: warm.record };
   const id = await store.createRun(config, null, source);
+  if (warm) await store.saveProgress(id, warmStartSnapshot(config, warm.params));
   const eta = new Eta();
   const quiet = Boolean(opts.quiet);
   // Only mode C computes both fields whose cosine the record holds; the others record 0.
   const cosine = config.mode === 'combined' && config.schedule === null;
+  const field = config.schedule ? 'schedule' : config.mode + (config.truncate ? `, truncated to ${config.truncate} steps` : '');
   const { status, trainer } = await executeRun(store, id, {
     problem: def,
     onStart: (t) => {
       if (!quiet) {
         const initial = t.evaluate().testLoss;
-        process.stderr.write(`${def.name} run ${id}: ${problem.controller.paramCount} parameters, mode ${mode} (${config.schedule ? 'schedule' : config.mode}), initial test loss ${exp(initial)}\n`);
+        process.stderr.write(`${def.name} run ${id}: ${problem.controller.paramCount} parameters, mode ${mode} (${field})${config.init ? `, warm start from ${config.init.from}` : ''}, initial test loss ${exp(initial)}\n`);
       }
     },
     onEpoch: ({ record: r, epoch, epochs, wallSeconds }) => {

@@ -6,7 +6,7 @@
  * each run is claimed by one of them (queue.ts).
  */
 import { createHash } from 'node:crypto';
-import { parseMode, type Mode } from '../bptt/modes.js';
+import { parseFieldChoice, type FieldChoice, type Mode } from '../bptt/modes.js';
 import { parseClipMode, type ClipMode } from '../optim/clip.js';
 import { parseSetting, type ProblemDefinition, type SettingValue } from '../physics/index.js';
 import { parsePositiveInt, resolveTrainConfig, type TrainConfig, type TrainOverrides } from '../train/config.js';
@@ -20,7 +20,8 @@ export interface SweepAxes {
   /** Values of the problem's complexity setting; [null] when it declares none. */
   complexity: readonly (SettingValue | null)[];
   clips: readonly ClipMode[];
-  modes: readonly Mode[];
+  /** Gradient modes, each possibly truncated ("R/10" in lists: R truncated to 10 steps). */
+  modes: readonly FieldChoice[];
   /** Seeds 0 … seeds−1 (repeats). */
   seeds: number;
 }
@@ -44,12 +45,13 @@ export function parseAxes(
   const spec = axis ? def.settings.find((s) => s.key === axis.key)! : null;
   const complexity = !axis || !spec ? [null] : o.complexity === undefined ? axis.values : list(o.complexity).map((v) => parseSetting(spec, v));
   const clips = o.clip === undefined ? PAPER_CLIPS : list(o.clip).map((c) => wrap('clip', () => parseClipMode(c)));
-  const modes = o.modes === undefined ? PAPER_MODES : list(o.modes).map((m) => wrap('modes', () => parseMode(m)));
+  const modes = o.modes === undefined ? PAPER_MODES.map((mode) => ({ mode, truncate: null })) : list(o.modes).map((m) => wrap('modes', () => parseFieldChoice(m)));
   const seeds = o.seeds === undefined ? 1 : parsePositiveInt('seeds', o.seeds);
   for (const [flag, values] of [['complexity', complexity], ['clip', clips], ['modes', modes]] as const) {
     if (values.length === 0) throw new Error(`--${flag}: the list is empty`);
   }
-  return { complexity: [...new Set(complexity)], clips: [...new Set(clips)], modes: [...new Set(modes)], seeds };
+  const distinctModes = [...new Map(modes.map((m) => [`${m.mode}/${m.truncate ?? ''}`, m])).values()];
+  return { complexity: [...new Set(complexity)], clips: [...new Set(clips)], modes: distinctModes, seeds };
 }
 
 function wrap<T>(flag: string, f: () => T): T {
@@ -60,15 +62,25 @@ function wrap<T>(flag: string, f: () => T): T {
   }
 }
 
+/** A window longer than a run's Nt is named as the sweep list's entry. */
+function wrapTruncate<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    const m = (e as Error).message;
+    throw new Error(m.startsWith('--truncate') ? `--modes: ${m.replace(/^--truncate: /, 'truncation window: ')}` : m);
+  }
+}
+
 /** Every run of the grid, in the order they are executed (complexity, clip, mode, seed). */
 export function planSweep(def: ProblemDefinition, base: TrainOverrides, axes: SweepAxes, name?: string): SweepPlan {
   const configs: TrainConfig[] = [];
   for (const value of axes.complexity)
     for (const clip of axes.clips)
-      for (const mode of axes.modes)
+      for (const { mode, truncate } of axes.modes)
         for (let seed = 0; seed < axes.seeds; seed++) {
           const settings = value === null || !def.complexity ? { ...base.settings } : { ...base.settings, [def.complexity.key]: value };
-          configs.push(resolveTrainConfig(def, { ...base, settings, clip, mode, seed, schedule: null }));
+          configs.push(wrapTruncate(() => resolveTrainConfig(def, { ...base, settings, clip, mode, seed, schedule: null, truncate })));
         }
   const digest = createHash('sha256').update(JSON.stringify(configs)).digest('hex').slice(0, 8);
   return { name: name ?? `${def.name}-${digest}`, problem: def.name, axes, configs };

@@ -33,6 +33,7 @@ export function referenceLoss(
   theta: Tensor,
   x0: Tensor,
   modes: BaseMode | readonly BaseMode[],
+  cutEvery: number | null = null,
 ): Tensor {
   const { simulator, loss, steps, rc } = problem;
   const B = x0.size / simulator.stateSize;
@@ -40,6 +41,8 @@ export function referenceLoss(
   let L: Tensor = tensor(0);
   const controls: Tensor[] = [];
   for (let n = 0; n < steps; n++) {
+    // Truncation: the state itself is cut every k steps (its loss term above still counts).
+    if (cutEvery !== null && n > 0 && n % cutEvery === 0) x = stopGradient(x);
     const { a, b } = FLOWS[typeof modes === 'string' ? modes : modes[n]!];
     const c = network(b ? x : stopGradient(x), theta); // mode physics: c_n = N(stop(x_n))
     x = simulatorStep(simulator, a ? x : stopGradient(x), c); // mode network: P(stop(x_n), c_n)

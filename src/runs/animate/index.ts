@@ -2,6 +2,7 @@
  * Animated GIFs of trained controllers: rollout (rollout.ts) → one SVG per frame (scenes.ts,
  * pure) → pixels (raster.ts, resvg) → GIF (gif.ts, gifenc). File writing is the caller's.
  */
+import { fieldLabel } from '../../bptt/modes.js';
 import type { ProblemDefinition, SceneFactory } from '../../physics/index.js';
 import type { RunStore, StoredRun } from '../store.js';
 import { blendPalette, GifBuilder } from './gif.js';
@@ -73,7 +74,7 @@ export interface Animation extends GifResult {
 /** A stored run's trained controller on its first test states, as an animated GIF. */
 export async function animateRun(store: RunStore, id: number, def: ProblemDefinition, opts: AnimateOptions = {}): Promise<Animation> {
   const { run, rollout, loss } = await rolloutRun(store, id, def, opts.samples ?? DEFAULT_SAMPLES);
-  const mode = run.config.schedule ?? run.config.mode;
+  const mode = fieldLabel(run.config);
   const title = `run ${run.id} · ${run.problem} · ${mode} · ${run.epochsDone} epochs`;
   return { ...renderGif(rollout, sceneFor(def), { ...opts, title }), run, loss };
 }

@@ -14,6 +14,7 @@
  *   GET /api/runs/:id/problem                what the page needs of its problem (title, complexity, scene)
  *   GET /api/runs/:id/frames?n=4&width=720   its rollout as SVG frames drawn here (problems the page does not bundle)
  */
+import { fieldLabel } from '../../bptt/modes.js';
 import { BUILTIN_PROBLEMS, type ProblemDefinition } from '../../physics/index.js';
 import { datasetFor } from '../../runs/datasets.js';
 import { problemOfRun, problemsOf } from '../../runs/problems.js';
@@ -163,7 +164,7 @@ async function rolloutFrames(store: RunStore, run: StoredRun, query: URLSearchPa
   // Scenes draw SVG text: loaded here so the API's other routes need no rendering code.
   const { rolloutRun, createScene, defaultEvery, frameSteps, sceneFor } = await import('../../runs/animate/index.js');
   const { rollout, loss } = await rolloutRun(store, run.id, def, n);
-  const scene = createScene(rollout, sceneFor(def), { width, title: `run ${run.id} · ${run.problem} · ${run.config.schedule ?? run.config.mode}` });
+  const scene = createScene(rollout, sceneFor(def), { width, title: `run ${run.id} · ${run.problem} · ${fieldLabel(run.config)}` });
   const steps = frameSteps(rollout.steps, defaultEvery(rollout.steps));
   return { run: run.id, samples: n, width: scene.width, height: scene.height, totalSteps: rollout.steps, steps, frames: steps.map((k) => scene.frame(k)), loss };
 }
