@@ -13,8 +13,8 @@ export const MODE_HELP = 'R (full: the true gradient), M (physics), C (combined)
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function settingOption(s: SettingSpec): Option {
-  const what = s.kind === 'choice' ? s.choices!.join('|') : s.kind === 'boolean' ? 'true|false' : s.kind === 'int' ? 'n' : 'number';
-  return new Option(`--${s.flag} <${what}>`, `${s.help} (default ${String(s.default)})`);
+  const what = s.kind === 'choice' ? s.choices!.join('|') : s.kind === 'boolean' ? 'true|false' : s.kind === 'int' ? 'n' : s.kind === 'ints' ? 'n,n,…' : 'number';
+  return new Option(`--${s.flag} <${what}>`, `${s.help}${s.default === '' ? '' : ` (default ${String(s.default)})`}`);
 }
 
 /** Adds the problem's setting flags. */

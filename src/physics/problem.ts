@@ -19,7 +19,8 @@ export interface SettingSpec {
   readonly key: string;
   /** Command-line flag without dashes (kebab-case). */
   readonly flag: string;
-  readonly kind: 'int' | 'number' | 'choice' | 'boolean';
+  /** 'ints': a comma-separated list of integers (each within min … max), held as normalised text "100,50"; '' = none given. */
+  readonly kind: 'int' | 'number' | 'choice' | 'boolean' | 'ints';
   readonly default: SettingValue;
   readonly help: string;
   readonly min?: number;
@@ -112,7 +113,7 @@ export function isProblemDefinition(x: unknown): x is ProblemDefinition {
 function describe(spec: SettingSpec): string {
   if (spec.kind === 'choice') return `one of ${spec.choices!.join(', ')}`;
   if (spec.kind === 'boolean') return 'true or false';
-  const what = spec.kind === 'int' ? 'an integer' : 'a number';
+  const what = spec.kind === 'int' ? 'an integer' : spec.kind === 'ints' ? 'comma-separated integers, each' : 'a number';
   if (spec.min !== undefined && spec.max !== undefined) return `${what} from ${spec.min} to ${spec.max}`;
   if (spec.min !== undefined) return `${what} ≥ ${spec.min}`;
   return what;
@@ -127,6 +128,14 @@ export function parseSetting(spec: SettingSpec, raw: unknown): SettingValue {
     if (t === 'true' || t === '1' || t === 'yes') return true;
     if (t === 'false' || t === '0' || t === 'no') return false;
     throw bad();
+  }
+  if (spec.kind === 'ints') {
+    const t = String(raw).trim();
+    if (t === '') return '';
+    const parts = t.split(',').map((p) => p.trim());
+    const values = parts.map((p) => (/^-?\d+$/.test(p) ? Number(p) : NaN));
+    if (values.some((v) => !Number.isSafeInteger(v) || (spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max))) throw bad();
+    return values.join(',');
   }
   if (spec.kind === 'choice') {
     const t = String(raw);
