@@ -128,6 +128,52 @@ test('optimizer hyperparameters: each changes the rule it belongs to; SGD --mome
   assert.deepEqual(q, p);
 });
 
+test('boolean hyperparameters follow the Keras formulas: AMSGrad, Nesterov, RMSPROP with momentum and centred', () => {
+  const traj = (name: Parameters<typeof createOptimizer>[0], params: Record<string, unknown>): number[] => {
+    const opt = createOptimizer(name, 1, 0.1, undefined, params);
+    const p = Float64Array.of(2);
+    return Array.from({ length: 5 }, (_, t) => {
+      opt.step(p, Float64Array.of(t === 2 ? -3 : 2 * p[0]! - 1)); // a sign flip at step 3 makes v̂ matter
+      return p[0]!;
+    });
+  };
+  const by = (f: (x: number, g: number, t: number) => number): number[] => {
+    let x = 2;
+    return Array.from({ length: 5 }, (_, t) => (x = f(x, t === 2 ? -3 : 2 * x - 1, t + 1)));
+  };
+  const near = (a: number[], b: number[], what: string): void => a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-14, `${what} step ${i + 1}: ${v} vs ${b[i]}`));
+  let m = 0, v = 0, vh = 0;
+  near(traj('ADAM', { amsgrad: 'true' }), by((x, g, t) => {
+    m += (g - m) * 0.1;
+    v += (g * g - v) * 0.001;
+    vh = Math.max(vh, v);
+    return x - (m * ((0.1 * Math.sqrt(1 - 0.999 ** t)) / (1 - 0.9 ** t))) / (Math.sqrt(vh) + 1e-7);
+  }), 'amsgrad');
+  let a = 0;
+  near(traj('SGD', { momentum: 0.5, nesterov: true }), by((x, g) => ((a = 0.5 * a - 0.1 * g), x + 0.5 * a - 0.1 * g)), 'nesterov');
+  let ms = 0, mom = 0, mg = 0;
+  near(traj('RMSPROP', { momentum: 0.5 }), by((x, g) => {
+    ms += (g * g - ms) * 0.1;
+    mom = mom * 0.5 + (g * 0.1) / Math.sqrt(ms + 1e-7);
+    return x - mom;
+  }), 'rmsprop momentum');
+  ms = 0; mom = 0; mg = 0;
+  near(traj('RMSPROP', { momentum: 0.5, centered: true }), by((x, g) => {
+    ms += (g * g - ms) * 0.1;
+    mg += (g - mg) * 0.1;
+    mom = mom * 0.5 + (g * 0.1) / Math.sqrt(ms - mg * mg + 1e-7);
+    return x - mom;
+  }), 'centred rmsprop with momentum');
+  ms = 0; mg = 0;
+  near(traj('RMSPROP', { centered: true }), by((x, g) => {
+    ms = 0.9 * ms + 0.1 * g * g;
+    mg = 0.9 * mg + 0.1 * g;
+    return x - (0.1 * g) / (Math.sqrt(ms - mg * mg) + 1e-7);
+  }), 'centred rmsprop');
+  assert.throws(() => createOptimizer('ADAM', 1, 0.1, undefined, { amsgrad: 'yes please' }), /^Error: --amsgrad: got "yes please", expected true or false$/);
+  assert.throws(() => createOptimizer('ADAM', 1, 0.1, undefined, { centered: true }), /^Error: --centered: ADAM has no centered; it is a hyperparameter of RMSPROP$/);
+});
+
 test('optimizer flags: validated with the flag named; recorded only when they differ from the defaults', () => {
   const base = { settings: { steps: 5 } };
   const cases: [Record<string, unknown>, string, RegExp][] = [

@@ -47,7 +47,7 @@ export function addProblemOptions(cmd: Command, def: ProblemDefinition, single: 
       .option('--seed <n>', 'random seed for data and initialisation (default 0)');
   }
   cmd.option('--optimizer <name>', `${OPTIMIZER_NAMES.join(', ')} (default ${t.optimizer})`);
-  for (const h of HYPERPARAMETERS) cmd.option(`--${h.flag} <number>`, h.help);
+  for (const h of HYPERPARAMETERS) cmd.option(`--${h.flag} <${h.kind === 'boolean' ? 'true|false' : 'number'}>`, h.help);
   return cmd
     .option('--lr <number>', `learning rate (default ${t.lr})`)
     .option('--clip-value <number>', `clipping number c (default ${t.clipValue})`)

@@ -63,10 +63,16 @@ export interface OptimizerParams {
   readonly epsilon: number;
   /** ADADELTA, RMSPROP: decay of the squared-gradient average. */
   readonly rho: number;
-  /** SGD: momentum μ (0: plain SGD; the SGDMOM names fix it). */
+  /** SGD, RMSPROP: momentum μ (0: none; the SGDMOM names fix it). */
   readonly momentum: number;
   /** ADAGRAD: the accumulator's starting value. */
   readonly initialAccumulator: number;
+  /** ADAM: the AMSGrad variant (the running maximum of v in the denominator). */
+  readonly amsgrad: boolean;
+  /** SGD: Nesterov momentum. */
+  readonly nesterov: boolean;
+  /** RMSPROP: normalise by the estimated variance instead of the second moment. */
+  readonly centered: boolean;
 }
 
 export type OptimizerParamKey = keyof OptimizerParams;
@@ -80,7 +86,8 @@ const MOMENTUM: Partial<Record<OptimizerName, number>> = { SGDMOM080: 0.8, SGDMO
 export const HYPERPARAMETERS: readonly {
   readonly key: OptimizerParamKey;
   readonly flag: string;
-  readonly defaults: Partial<Record<OptimizerName, number>>;
+  readonly defaults: Partial<Record<OptimizerName, number | boolean>>;
+  readonly kind?: 'boolean';
   readonly min: number;
   readonly above?: boolean;
   readonly below?: number;
@@ -97,8 +104,11 @@ export const HYPERPARAMETERS: readonly {
     help: 'ε of ADAM, ADAGRAD, ADADELTA and RMSPROP (Keras default 1e-7)',
   },
   { key: 'rho', flag: 'rho', defaults: { ADADELTA: 0.95, RMSPROP: 0.9 }, min: 0, below: 1, help: 'ρ of ADADELTA (Keras default 0.95) and RMSPROP (0.9)' },
-  { key: 'momentum', flag: 'momentum', defaults: { SGD: 0 }, min: 0, below: 1, help: "SGD's momentum μ (Keras default 0; SGD with 0.9 is SGDMOM090)" },
+  { key: 'momentum', flag: 'momentum', defaults: { SGD: 0, RMSPROP: 0 }, min: 0, below: 1, help: 'momentum μ of SGD and RMSPROP (Keras default 0; SGD with 0.9 is SGDMOM090)' },
   { key: 'initialAccumulator', flag: 'initial-accumulator', defaults: { ADAGRAD: 0.1 }, min: 0, help: "ADAGRAD's initial accumulator value (Keras default 0.1)" },
+  { key: 'amsgrad', flag: 'amsgrad', kind: 'boolean', defaults: { ADAM: false }, min: 0, help: "ADAM's AMSGrad variant (Keras default false)" },
+  { key: 'nesterov', flag: 'nesterov', kind: 'boolean', defaults: { SGD: false }, min: 0, help: 'Nesterov momentum for SGD (Keras default false)' },
+  { key: 'centered', flag: 'centered', kind: 'boolean', defaults: { RMSPROP: false }, min: 0, help: 'centred RMSPROP (Keras default false)' },
 ];
 
 /**
@@ -106,18 +116,24 @@ export const HYPERPARAMETERS: readonly {
  * text). A value for a hyperparameter `name` does not read is an error naming the flag.
  */
 export function optimizerParams(name: OptimizerName, given: Readonly<Partial<Record<OptimizerParamKey, unknown>>> = {}): OptimizerParams {
-  const out: Record<string, number> = {};
+  const out: Record<string, number | boolean> = {};
   for (const h of HYPERPARAMETERS) {
     const raw = given[h.key];
     const dflt = h.defaults[name];
     if (raw === undefined || raw === null) {
-      out[h.key] = dflt ?? NaN;
+      out[h.key] = dflt ?? (h.kind === 'boolean' ? false : NaN);
       continue;
     }
     if (dflt === undefined) {
       const readers = Object.keys(h.defaults).join(', ');
       const hint = MOMENTUM[name] !== undefined && h.key === 'momentum' ? ` (${name} fixes it at ${MOMENTUM[name]}; use SGD --momentum ${MOMENTUM[name]})` : '';
       throw new Error(`--${h.flag}: ${name} has no ${h.flag}; it is a hyperparameter of ${readers}${hint}`);
+    }
+    if (h.kind === 'boolean') {
+      const t = String(raw).toLowerCase();
+      if (raw !== true && raw !== false && t !== 'true' && t !== 'false') throw new Error(`--${h.flag}: got "${String(raw)}", expected true or false`);
+      out[h.key] = raw === true || t === 'true';
+      continue;
     }
     const v = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
     const range = `${h.above ? '>' : '≥'} ${h.min}${h.below !== undefined ? ` and < ${h.below}` : ''}`;
@@ -131,12 +147,12 @@ export function optimizerParams(name: OptimizerName, given: Readonly<Partial<Rec
 
 /** The given hyperparameters that differ from `name`'s defaults, by key (what a run records). */
 export function nonDefaultParams(name: OptimizerName, params: OptimizerParams): Partial<OptimizerParams> {
-  const out: Partial<Record<OptimizerParamKey, number>> = {};
+  const out: Partial<Record<OptimizerParamKey, number | boolean>> = {};
   for (const h of HYPERPARAMETERS) {
     const d = h.defaults[name];
     if (d !== undefined && params[h.key] !== d) out[h.key] = params[h.key];
   }
-  return out;
+  return out as Partial<OptimizerParams>;
 }
 
 /** Slot names per optimizer and their initial value. */
@@ -151,9 +167,15 @@ const SLOT_LAYOUT: Record<OptimizerName, ReadonlyArray<readonly [string, (h: Opt
   RMSPROP: [['v', () => 0]],
 };
 
-/** SGD with momentum keeps a velocity slot (Keras has none for μ = 0). */
-function slotsOf(name: OptimizerName, h: OptimizerParams): ReadonlyArray<readonly [string, (h: OptimizerParams) => number]> {
-  return name === 'SGD' && h.momentum !== 0 ? [['velocity', () => 0]] : SLOT_LAYOUT[name];
+type Slots = ReadonlyArray<readonly [string, (h: OptimizerParams) => number]>;
+
+/** Slots the hyperparameters add, as Keras keeps them: SGD's velocity (μ > 0), AMSGrad's v̂, RMSPROP's momentum and mean. */
+function slotsOf(name: OptimizerName, h: OptimizerParams): Slots {
+  const zero = (): number => 0;
+  if (name === 'SGD' && h.momentum !== 0) return [['velocity', zero]];
+  if (name === 'ADAM' && h.amsgrad) return [...SLOT_LAYOUT.ADAM, ['vhat', zero]];
+  if (name === 'RMSPROP') return [...SLOT_LAYOUT.RMSPROP, ...(h.momentum !== 0 ? [['momentum', zero] as const] : []), ...(h.centered ? [['mg', zero] as const] : [])];
+  return SLOT_LAYOUT[name];
 }
 
 type Rule = (p: Float64Array, g: Float64Array, s: Float64Array[], lr: number, t: number) => void;
@@ -163,7 +185,8 @@ type Rule = (p: Float64Array, g: Float64Array, s: Float64Array[], lr: number, t:
  * θ −= lr·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε). The ε sits outside the bias
  * correction, which differs slightly from the paper-of-Kingma form.
  */
-function adam({ beta1, beta2, epsilon }: OptimizerParams): Rule {
+function adam({ beta1, beta2, epsilon, amsgrad }: OptimizerParams): Rule {
+  if (amsgrad) return adamAmsgrad(beta1, beta2, epsilon);
   return (p, g, [m, v], lr, t) => {
     const lrT = (lr * Math.sqrt(1 - Math.pow(beta2, t))) / (1 - Math.pow(beta1, t));
     for (let i = 0; i < p.length; i++) {
@@ -177,18 +200,35 @@ function adam({ beta1, beta2, epsilon }: OptimizerParams): Rule {
   };
 }
 
+/** AMSGrad (Keras' fused kernel): as ADAM, with v̂ = max(v̂, v) in the denominator. */
+function adamAmsgrad(beta1: number, beta2: number, epsilon: number): Rule {
+  return (p, g, [m, v, vhat], lr, t) => {
+    const lrT = (lr * Math.sqrt(1 - Math.pow(beta2, t))) / (1 - Math.pow(beta1, t));
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i]!;
+      const mi = m![i]! + (gi - m![i]!) * (1 - beta1);
+      const vi = v![i]! + (gi * gi - v![i]!) * (1 - beta2);
+      const hi = Math.max(vhat![i]!, vi);
+      m![i] = mi;
+      v![i] = vi;
+      vhat![i] = hi;
+      p[i] = p[i]! - (mi * lrT) / (Math.sqrt(hi) + epsilon);
+    }
+  };
+}
+
 /** SGD: θ −= lr g. */
 const sgd: Rule = (p, g, _s, lr) => {
   for (let i = 0; i < p.length; i++) p[i] = p[i]! - lr * g[i]!;
 };
 
-/** SGD with momentum μ (Keras, not Nesterov): v = μ v − lr g; θ += v. */
-function momentum(mu: number): Rule {
+/** SGD with momentum μ (Keras): v = μ v − lr g; θ += v, or with Nesterov θ += μ v − lr g. */
+function momentum(mu: number, nesterov = false): Rule {
   return (p, g, [vel], lr) => {
     for (let i = 0; i < p.length; i++) {
       const vi = mu * vel![i]! - lr * g[i]!;
       vel![i] = vi;
-      p[i] = p[i]! + vi;
+      p[i] = p[i]! + (nesterov ? mu * vi - lr * g[i]! : vi);
     }
   };
 }
@@ -222,21 +262,46 @@ function adadelta({ rho, epsilon }: OptimizerParams): Rule {
   };
 }
 
-/** RMSPROP (no momentum, not centred): v = ρ v + (1−ρ) g²; θ −= lr g / (√v + ε). */
-function rmsprop({ rho, epsilon }: OptimizerParams): Rule {
-  return (p, g, [v], lr) => {
+/**
+ * RMSPROP (Keras): v = ρ v + (1−ρ) g²; centred: mg = ρ mg + (1−ρ) g and d = v − mg², else d = v.
+ * Without momentum θ −= lr g / (√d + ε); with momentum μ (Keras' fused kernels, ε inside the root)
+ * mom = μ mom + lr g / √(d + ε); θ −= mom.
+ */
+function rmsprop({ rho, epsilon, momentum: mu, centered }: OptimizerParams): Rule {
+  if (mu === 0 && !centered) {
+    return (p, g, [v], lr) => {
+      for (let i = 0; i < p.length; i++) {
+        const gi = g[i]!;
+        const vi = rho * v![i]! + (1 - rho) * gi * gi;
+        v![i] = vi;
+        p[i] = p[i]! - (lr * gi) / (Math.sqrt(vi) + epsilon);
+      }
+    };
+  }
+  return (p, g, slots, lr) => {
+    const v = slots[0]!;
+    const mom = mu !== 0 ? slots[1]! : null;
+    const mg = centered ? slots[mu !== 0 ? 2 : 1]! : null;
     for (let i = 0; i < p.length; i++) {
       const gi = g[i]!;
-      const vi = rho * v![i]! + (1 - rho) * gi * gi;
-      v![i] = vi;
-      p[i] = p[i]! - (lr * gi) / (Math.sqrt(vi) + epsilon);
+      if (mom) v[i] = v[i]! + (gi * gi - v[i]!) * (1 - rho);
+      else v[i] = rho * v[i]! + (1 - rho) * gi * gi;
+      let d = v[i]!;
+      if (mg) {
+        mg[i] = mom ? mg[i]! + (gi - mg[i]!) * (1 - rho) : rho * mg[i]! + (1 - rho) * gi;
+        d -= mg[i]! * mg[i]!;
+      }
+      if (mom) {
+        mom[i] = mom[i]! * mu + (gi * lr) / Math.sqrt(d + epsilon);
+        p[i] = p[i]! - mom[i]!;
+      } else p[i] = p[i]! - (lr * gi) / (Math.sqrt(d) + epsilon);
     }
   };
 }
 
 const RULES: Record<OptimizerName, (h: OptimizerParams) => Rule> = {
   ADAM: adam,
-  SGD: (h) => (h.momentum === 0 ? sgd : momentum(h.momentum)),
+  SGD: (h) => (h.momentum === 0 ? sgd : momentum(h.momentum, h.nesterov)),
   SGDMOM080: () => momentum(MOMENTUM.SGDMOM080!),
   SGDMOM090: () => momentum(MOMENTUM.SGDMOM090!),
   SGDMOM095: () => momentum(MOMENTUM.SGDMOM095!),
@@ -249,7 +314,7 @@ class SlotOptimizer implements Optimizer {
   private steps: number;
   private readonly slots: Float64Array[];
   private readonly rule: Rule;
-  private readonly layout: ReadonlyArray<readonly [string, (h: OptimizerParams) => number]>;
+  private readonly layout: Slots;
 
   constructor(
     readonly name: OptimizerName,
