@@ -8,6 +8,7 @@ import { cartpole } from '../src/physics/cartpole/index.js';
 import { executeRun } from '../src/runs/execute.js';
 import { recordedWarmStart, resolveWarmStart } from '../src/runs/init.js';
 import { RunStore } from '../src/runs/store.js';
+import { ensureSweep, parseAxes, planSweep } from '../src/runs/sweep.js';
 import { resolveTrainConfig, type TrainOverrides } from '../src/train/config.js';
 import { controllerToJson } from '../src/train/controller-file.js';
 import { Trainer } from '../src/train/trainer.js';
@@ -64,7 +65,7 @@ test('--init: an architecture mismatch, a missing file and changed weights each 
   const wide = savedController({ ...TINY.settings, width: 6 });
   await assert.rejects(resolveWarmStart(wide.path, problem, null), (e: Error) => {
     assert.match(e.message, /^--init: .*controller\.json does not fit this run's controller \(parameter "dense_0\/kernel" has shape \[4, 6\], expected \[4, 5\]\)/);
-    assert.match(e.message, /give the same controller settings/);
+    assert.match(e.message, /the hidden layers --width, --depth, --hidden and --bias; give the saved controller's$/);
     assert.doesNotMatch(e.message, /\n/);
     return true;
   });
@@ -78,4 +79,26 @@ test('--init: an architecture mismatch, a missing file and changed weights each 
   for (const a of file.params) a.data = a.data.map((v) => v + 1);
   writeFileSync(path, JSON.stringify(file));
   await assert.rejects(recordedWarmStart(warm.record, problem, null), /^Error: --init: .* now holds other weights/);
+});
+
+test('a warm-started sweep: every run records the source and starts from its weights', async () => {
+  const { path, params } = savedController();
+  const problem = cartpole.create(resolveTrainConfig(cartpole, TINY).settings);
+  const warm = await resolveWarmStart(path, problem, null);
+  const axes = parseAxes(cartpole, { complexity: '1', modes: 'R,C/4', clip: 'NONE' });
+  const plan = planSweep(cartpole, { ...TINY, init: warm.record }, axes);
+  assert.notEqual(plan.name, planSweep(cartpole, TINY, axes).name, 'a warm start is part of the grid');
+  const store = await RunStore.open(join(dir(), 'runs.sqlite'));
+  try {
+    await assert.rejects(ensureSweep(store, plan), /its runs start from .*controller\.json; give --init/);
+    const ids = await ensureSweep(store, plan, undefined, warm.params);
+    assert.equal(ids.length, 2);
+    for (const id of ids) {
+      assert.deepEqual((await store.run(id)).config.init, warm.record);
+      assert.deepEqual((await store.checkpoint(id))!.params, Array.from(params));
+    }
+    assert.deepEqual(await ensureSweep(store, plan, undefined, warm.params), ids, 'the same command finds the same runs');
+  } finally {
+    await store.close();
+  }
 });

@@ -5,7 +5,9 @@ import { fieldLabel } from '../bptt/modes.js';
 import { runPool } from '../runs/pool.js';
 import { openQueue } from '../runs/queue.js';
 import { defaultStorePath, RunStore } from '../runs/store.js';
-import { ensureSweep, parseAxes, planSweep } from '../runs/sweep.js';
+import { ensureSweep, parseAxes, planSweep, type SweepPlan } from '../runs/sweep.js';
+import { resolveWarmStart } from '../runs/init.js';
+import type { ProblemDefinition } from '../physics/index.js';
 import { parsePositiveInt } from '../train/config.js';
 import { addProblemOptions, overridesFromOptions } from './options.js';
 import { problemListing, type ProblemCommand } from './problem-args.js';
@@ -27,6 +29,7 @@ export function sweepCommand(problems: readonly ProblemCommand[]): Command {
       .option('--modes <list>', 'gradient modes, comma-separated, e.g. R,C; a mode with /k is truncated to k steps, e.g. R/10 (default R,M,C,S)')
       .option('--clip <list>', 'clipping modes, comma-separated (default VALUE,NORM,NONE)')
       .option('--seeds <n>', 'repeats of every run with seeds 0 … n−1 (default 1)')
+      .option('--init <controller.json|run id>', "warm start every run from a saved controller file or a stored run's weights (each run's controller must fit them)")
       .option('--workers <n>', `parallel worker threads (default: the number of cores, ${availableParallelism()}); 0: only put the runs on the queue`)
       .option('--lease <seconds>', 'how long a claimed run stays its worker\'s without a sign of life; on PostgreSQL also the job expiry after which a dead worker\'s run is retried (default 600)')
       .option('--checkpoint-every <epochs>', 'checkpoint (and store the records) every this many epochs; fewer writes, more epochs lost to a kill (default 1)')
@@ -43,14 +46,16 @@ async function runSweep({ definition: def, source }: ProblemCommand, opts: Recor
   const workers = opts.workers === undefined ? availableParallelism() : parseCount('workers', opts.workers);
   const leaseSeconds = opts.lease === undefined ? undefined : parsePositiveInt('lease', opts.lease);
   const checkpointEvery = opts.checkpointEvery === undefined ? 1 : parsePositiveInt('checkpoint-every', opts.checkpointEvery);
+  let plan: SweepPlan;
   const base = overridesFromOptions(def, opts);
-  const plan = planSweep(def, base, axes, opts.name as string | undefined);
   const location = defaultStorePath(opts.store as string | undefined);
   const store = await RunStore.open(location);
   let queued = '';
   let ids: number[];
   try {
-    ids = await ensureSweep(store, plan, source);
+    const { plan: made, initial } = await planWithInit(def, base, axes, opts, store);
+    plan = made;
+    ids = await ensureSweep(store, plan, source, initial);
     if (store.kind === 'postgres') {
       const queue = await openQueue(store, ids, leaseSeconds);
       try {
@@ -88,6 +93,26 @@ async function runSweep({ definition: def, source }: ProblemCommand, opts: Recor
   const open = ids.length - finished;
   const rest = open === 0 ? `Next: sbptt plot ${plan.name}` : `${open} not finished (running elsewhere or handed back): the same command, or \`sbptt worker\`, goes on with them`;
   process.stdout.write(`sweep ${plan.name}: ${finished}/${ids.length} runs finished (${list}). ${rest}\n`);
+}
+
+/**
+ * The sweep's plan; with --init, every run records the warm start and `initial` holds its weights
+ * (checked against every distinct controller of the grid).
+ */
+async function planWithInit(
+  def: ProblemDefinition,
+  base: ReturnType<typeof overridesFromOptions>,
+  axes: ReturnType<typeof parseAxes>,
+  opts: Record<string, unknown>,
+  store: RunStore,
+): Promise<{ plan: SweepPlan; initial: Float64Array | null }> {
+  const name = opts.name as string | undefined;
+  if (opts.init === undefined) return { plan: planSweep(def, base, axes, name), initial: null };
+  const plain = planSweep(def, base, axes, name);
+  const shapes = new Map(plain.configs.map((c) => [JSON.stringify(c.settings), c.settings]));
+  let warm = null;
+  for (const settings of shapes.values()) warm = await resolveWarmStart(String(opts.init), def.create(settings), store);
+  return { plan: planSweep(def, { ...base, init: warm!.record }, axes, name), initial: warm!.params };
 }
 
 /** A count that may be 0 (--workers 0: only enqueue). */

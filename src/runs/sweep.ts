@@ -12,6 +12,7 @@ import { parseSetting, type ProblemDefinition, type SettingValue } from '../phys
 import { parsePositiveInt, resolveTrainConfig, type TrainConfig, type TrainOverrides } from '../train/config.js';
 import type { ProblemSource } from './problems.js';
 import type { RunStore } from './store.js';
+import { warmStartSnapshot } from '../train/warm-start.js';
 
 export const PAPER_MODES: readonly Mode[] = ['full', 'physics', 'combined', 'stop'];
 export const PAPER_CLIPS: readonly ClipMode[] = ['VALUE', 'NORM', 'NONE'];
@@ -90,12 +91,18 @@ export function planSweep(def: ProblemDefinition, base: TrainOverrides, axes: Sw
  * The run ids of the sweep's configs, creating (queued) those the store does not have yet.
  * Failed runs (an error, not a divergence) are queued again: they resume from their checkpoint.
  */
-export async function ensureSweep(store: RunStore, plan: SweepPlan, source: ProblemSource = { kind: 'builtin', name: plan.problem }): Promise<number[]> {
+export async function ensureSweep(
+  store: RunStore,
+  plan: SweepPlan,
+  source: ProblemSource = { kind: 'builtin', name: plan.problem },
+  initial: Float64Array | null = null,
+): Promise<number[]> {
   // Two sweep commands started at once must not both create the grid.
-  return store.serialized(`sweep:${plan.name}`, () => createMissing(store, plan, source));
+  return store.serialized(`sweep:${plan.name}`, () => createMissing(store, plan, source, initial));
 }
 
-async function createMissing(store: RunStore, plan: SweepPlan, source: ProblemSource): Promise<number[]> {
+/** Creates the runs the store lacks; warm-started ones (config.init) get `initial` as their epoch-0 checkpoint. */
+async function createMissing(store: RunStore, plan: SweepPlan, source: ProblemSource, initial: Float64Array | null): Promise<number[]> {
   const runs = await store.runs({ sweep: plan.name });
   for (const r of runs) {
     const was = r.problemSource;
@@ -109,8 +116,12 @@ async function createMissing(store: RunStore, plan: SweepPlan, source: ProblemSo
   const ids: number[] = [];
   for (const c of plan.configs) {
     const run = existing.get(JSON.stringify(c));
-    if (!run) ids.push(await store.createRun(c, plan.name, source));
-    else {
+    if (!run) {
+      if (c.init && !initial) throw new Error(`sweep ${plan.name}: its runs start from ${c.init.from}; give --init ${c.init.from} to create them`);
+      const id = await store.createRun(c, plan.name, source);
+      if (c.init) await store.saveProgress(id, warmStartSnapshot(c, initial!));
+      ids.push(id);
+    } else {
       if (run.status === 'failed') await store.requeue(run.id);
       ids.push(run.id);
     }

@@ -26,7 +26,7 @@ export function warmStartParams(problem: ProblemInstance, arrays: readonly Named
     const saved = arrays.map((a) => `${a.name} [${a.shape.join('×')}]`).join(', ');
     throw new Error(
       `--init: ${what} does not fit this run's controller (${(e as Error).message}); it has ${saved || 'no arrays'}, ` +
-        `the run needs ${describeLayout(problem.controller.layout)}: give the same controller settings (e.g. --width, --depth, --hidden, --bias) as the saved one`,
+        `the run needs ${describeLayout(problem.controller.layout)}: the input and output sizes follow the problem's settings, the hidden layers --width, --depth, --hidden and --bias; give the saved controller's`,
     );
   }
 }
