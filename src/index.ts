@@ -20,3 +20,4 @@ export * from './train/record.js';
 export * from './train/trainer.js';
 export * from './train/controller-file.js';
 export * from './train/toy.js';
+export * from './train/warm-start.js';

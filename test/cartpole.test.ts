@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gradcheck, Rng, Tensor } from '../src/engine/index.js';
-import { cartpole, CartpoleSimulator, CartpoleFinalLoss, sampleCartpole, CARTPOLE_CONSTANTS } from '../src/physics/cartpole/index.js';
+import { cartpole, CartpoleSimulator, CartpoleLoss, sampleCartpole, CARTPOLE_CONSTANTS } from '../src/physics/cartpole/index.js';
 import { lossTerm, resolveSettings, simulatorStep } from '../src/physics/index.js';
 
 const rng = new Rng(5);
@@ -19,7 +19,7 @@ for (const poles of [1, 2, 4]) {
 }
 
 test('cart-pole FINAL loss passes gradcheck and is 0 upright, 2 hanging', () => {
-  const loss = new CartpoleFinalLoss(2);
+  const loss = new CartpoleLoss(2);
   const x = new Tensor(rand(4 * 6, -3, 3), [4, 6]);
   const r = gradcheck((x) => lossTerm(loss, 6, x, 10, 10), [x]);
   assert.ok(r.maxRelError <= 1e-6);

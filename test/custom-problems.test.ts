@@ -50,7 +50,7 @@ const pointMass = defineProblem({
 test('defineProblem fills in defaults: MLP settings, training defaults, the generic scene', () => {
   assert.deepEqual(
     pointMass.settings.map((s) => s.key),
-    ['steps', 'width', 'depth', 'zeroLastKernel', 'bias'],
+    ['steps', 'width', 'depth', 'hidden', 'zeroLastKernel', 'bias'],
   );
   assert.equal(pointMass.title, 'pointmass');
   assert.equal(pointMass.training.optimizer, 'ADAM');

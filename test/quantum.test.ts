@@ -281,7 +281,7 @@ test('mode full equals central finite differences of the loss', () => {
 
 test('settings: defaults, preset, reference dataset names and clear errors', () => {
   const s = resolveSettings(quantum);
-  assert.deepEqual(s, { nx: 32, steps: 128, dt: 0.0625, target: 3, weighting: '1-1', loss: 'continuous', width: 60 });
+  assert.deepEqual(s, { nx: 32, steps: 128, dt: 0.0625, target: 3, weighting: '1-1', loss: 'continuous', width: 60, grid: 'exact' });
   const inst = quantum.create(s);
   assert.deepEqual(
     [inst.simulator.stateSize, inst.controller.paramCount, inst.loss.kind, inst.rc, inst.steps, inst.referenceDataset],

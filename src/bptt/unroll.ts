@@ -17,7 +17,7 @@
 import type { Activations, Adjoints, Controller } from '../nn/controller.js';
 import { bindsParams, scalesAdjoints, type AdjointScaling } from '../nn/capabilities.js';
 import type { Loss, Simulator } from '../physics/simulator.js';
-import { FLOWS, type BaseMode, type Flow } from './modes.js';
+import { FLOWS, truncateFlows, type BaseMode, type Flow } from './modes.js';
 
 export interface UnrollSetup {
   controller: Controller;
@@ -172,10 +172,11 @@ export class Unroll {
 
   /**
    * One backward sweep after `forward`, with a flow per step (a base mode for all steps or a
-   * per-step schedule). Writes dL/dθ as that mode defines it into `grad` (overwritten).
+   * per-step schedule), truncated to `truncate` steps when given (modes.ts truncateFlows).
+   * Writes dL/dθ as that mode defines it into `grad` (overwritten).
    */
-  gradient(modes: BaseMode | readonly BaseMode[], grad: Float64Array): Float64Array {
-    const flows = this.flowsOf(modes);
+  gradient(modes: BaseMode | readonly BaseMode[], grad: Float64Array, truncate: number | null = null): Float64Array {
+    const flows = this.flowsOf(modes, truncate);
     this.prepareJacobian(this.needsInput(flows));
     const sweep = this.sweep(flows, this.sweeps[0]!);
     grad.fill(0);
@@ -192,9 +193,10 @@ export class Unroll {
     second: BaseMode | readonly BaseMode[],
     gradFirst: Float64Array,
     gradSecond: Float64Array,
+    truncate: number | null = null,
   ): void {
-    const f0 = this.flowsOf(first);
-    const f1 = this.flowsOf(second);
+    const f0 = this.flowsOf(first, truncate);
+    const f1 = this.flowsOf(second, truncate);
     this.prepareJacobian(this.needsInput(f0) || this.needsInput(f1));
     const s0 = this.sweep(f0, this.sweeps[0]!);
     const s1 = this.sweep(f1, this.sweeps[1]!);
@@ -214,13 +216,13 @@ export class Unroll {
     return grad;
   }
 
-  private flowsOf(modes: BaseMode | readonly BaseMode[]): (n: number) => Flow {
+  private flowsOf(modes: BaseMode | readonly BaseMode[], truncate: number | null): (n: number) => Flow {
     if (typeof modes === 'string') {
       const flow = FLOWS[modes];
-      return () => flow;
+      return truncateFlows(() => flow, truncate, this.steps);
     }
     if (modes.length !== this.steps) throw new Error(`schedule has ${modes.length} modes for ${this.steps} steps`);
-    return (n) => FLOWS[modes[n]!];
+    return truncateFlows((n) => FLOWS[modes[n]!], truncate, this.steps);
   }
 
   /** Whether some step's feedback passes through the network's input (b ≠ 0 at a step n ≥ 1). */

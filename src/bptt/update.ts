@@ -36,11 +36,15 @@ export class UpdateRule {
     this.u = new Float64Array(P);
   }
 
-  /** The update for a batch x0 [B][stateSize] at θ = params, in `mode` or a per-step schedule. */
-  compute(params: Float64Array, x0: Float64Array, mode: Mode | readonly BaseMode[]): UpdateResult {
+  /**
+   * The update for a batch x0 [B][stateSize] at θ = params, in `mode` or a per-step schedule,
+   * truncated to `truncate` steps when given. Mode C truncates both of its fields (the cut is a
+   * stop-gradient on the state, in the unroll both passes share).
+   */
+  compute(params: Float64Array, x0: Float64Array, mode: Mode | readonly BaseMode[], truncate: number | null = null): UpdateResult {
     const { loss, physicsLoss } = this.unroll.forward(params, x0);
     if (mode === 'combined') {
-      this.unroll.gradientPair('physics', 'full', this.gM, this.gR);
+      this.unroll.gradientPair('physics', 'full', this.gM, this.gR, truncate);
       combineSignAgreement(this.gM, this.gR, this.u);
       return {
         loss,
@@ -52,7 +56,7 @@ export class UpdateRule {
         gR: this.gR,
       };
     }
-    this.unroll.gradient(mode, this.u);
+    this.unroll.gradient(mode, this.u, truncate);
     return { loss, physicsLoss, update: this.u, gradSize: squaredNorm(this.u), cosSim: 0 };
   }
 }

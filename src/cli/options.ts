@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { PAPER_LETTER, parseMode } from '../bptt/modes.js';
 import { CLIP_MODES } from '../optim/clip.js';
-import { OPTIMIZER_NAMES } from '../optim/optimizers.js';
+import { HYPERPARAMETERS, OPTIMIZER_NAMES } from '../optim/optimizers.js';
 import type { ProblemDefinition, SettingSpec } from '../physics/index.js';
 import { STORE_HELP } from '../runs/store.js';
 import type { TrainOverrides } from '../train/config.js';
@@ -13,8 +13,8 @@ export const MODE_HELP = 'R (full: the true gradient), M (physics), C (combined)
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function settingOption(s: SettingSpec): Option {
-  const what = s.kind === 'choice' ? s.choices!.join('|') : s.kind === 'boolean' ? 'true|false' : s.kind === 'int' ? 'n' : 'number';
-  return new Option(`--${s.flag} <${what}>`, `${s.help} (default ${String(s.default)})`);
+  const what = s.kind === 'choice' ? s.choices!.join('|') : s.kind === 'boolean' ? 'true|false' : s.kind === 'int' ? 'n' : s.kind === 'ints' ? 'n,n,…' : 'number';
+  return new Option(`--${s.flag} <${what}>`, `${s.help}${s.default === '' ? '' : ` (default ${String(s.default)})`}`);
 }
 
 /** Adds the problem's setting flags. */
@@ -41,11 +41,14 @@ export function addProblemOptions(cmd: Command, def: ProblemDefinition, single: 
     cmd
       .option('--mode <mode>', `gradient-flow mode: ${MODE_HELP} (default ${PAPER_LETTER[parseMode(t.mode)]})`)
       .option('--schedule <list>', 'per-step schedule of base modes, e.g. "R*50,M*50" (overrides --mode)')
+      .option('--truncate <k>', 'truncated BPTT: feedback flows back at most k steps (1 … Nt), on top of --mode or --schedule (default: no truncation)')
+      .option('--init <controller.json|run id>', "warm start: the initial weights of a saved controller file or a stored run (same controller settings), instead of the seed's")
       .option('--clip <mode>', `clipping of the update: ${CLIP_MODES.join(', ')} (default ${t.clip})`)
       .option('--seed <n>', 'random seed for data and initialisation (default 0)');
   }
+  cmd.option('--optimizer <name>', `${OPTIMIZER_NAMES.join(', ')} (default ${t.optimizer})`);
+  for (const h of HYPERPARAMETERS) cmd.option(`--${h.flag} <${h.kind === 'boolean' ? 'true|false' : 'number'}>`, h.help);
   return cmd
-    .option('--optimizer <name>', `${OPTIMIZER_NAMES.join(', ')} (default ${t.optimizer})`)
     .option('--lr <number>', `learning rate (default ${t.lr})`)
     .option('--clip-value <number>', `clipping number c (default ${t.clipValue})`)
     .option('--epochs <n>', `epochs (default ${t.epochs})`)
@@ -61,8 +64,11 @@ export function addProblemOptions(cmd: Command, def: ProblemDefinition, single: 
 /** The parsed flags as training overrides (validated later by resolveTrainConfig). */
 export function overridesFromOptions(def: ProblemDefinition, opts: Record<string, unknown>): TrainOverrides {
   const settings = settingsFromOptions(def, opts);
-  const keys = ['mode', 'schedule', 'optimizer', 'lr', 'clip', 'clipValue', 'epochs', 'batch', 'trainSize', 'testSize', 'seed', 'dataset', 'precision', 'diagnoseEvery'] as const;
+  const keys = ['mode', 'schedule', 'truncate', 'optimizer', 'lr', 'clip', 'clipValue', 'epochs', 'batch', 'trainSize', 'testSize', 'seed', 'dataset', 'precision', 'diagnoseEvery'] as const;
   const overrides: TrainOverrides = { settings };
   for (const k of keys) if (opts[k] !== undefined) overrides[k] = opts[k];
+  const hyper: Record<string, unknown> = {};
+  for (const h of HYPERPARAMETERS) if (opts[camel(h.flag)] !== undefined) hyper[h.key] = opts[camel(h.flag)];
+  if (Object.keys(hyper).length > 0) overrides.optimizerParams = hyper;
   return overrides;
 }

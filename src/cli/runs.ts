@@ -1,7 +1,7 @@
 /** `sbptt runs` (list and filter stored runs and sweeps) and `sbptt export` (records as CSV or JSON). */
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { PAPER_LETTER } from '../bptt/modes.js';
+import { fieldLabel } from '../bptt/modes.js';
 import type { ProblemDefinition, SettingValue } from '../physics/index.js';
 import { complexityOf, complexityText } from '../runs/figures/data.js';
 import { problemsOf } from '../runs/problems.js';
@@ -28,7 +28,7 @@ export const warnSkipped = (e: Error): void => void process.stderr.write(`sbptt:
 
 /** The paper's letter of a run's mode (R, M, C, S, N), or its schedule. */
 export function modeOf(r: StoredRun): string {
-  return r.config.schedule ?? PAPER_LETTER[r.config.mode];
+  return fieldLabel(r.config);
 }
 
 /** The run's value of its problem's complexity setting, or — when the problem has none or is not at hand. */

@@ -1,11 +1,13 @@
 /** `sbptt sweep <problem>`: the published grid (or a subset) on worker threads, resumable. */
 import { availableParallelism, totalmem } from 'node:os';
 import { Command } from 'commander';
-import { PAPER_LETTER } from '../bptt/modes.js';
-import { defaultStorePath } from '../runs/store.js';
-import { parseAxes, parseSweepName, planSweep } from '../runs/sweep.js';
+import { fieldLabel } from '../bptt/modes.js';
+import { defaultStorePath, RunStore } from '../runs/store.js';
+import { parseAxes, parseSweepName, planSweep, type SweepPlan } from '../runs/sweep.js';
+import { resolveWarmStart } from '../runs/init.js';
+import type { ProblemDefinition } from '../physics/index.js';
 import { parseIntIn } from '../physics/numbers.js';
-import { LIMITS, parsePositiveInt } from '../train/config.js';
+import { LIMITS, parsePositiveInt, type ResolveOptions } from '../train/config.js';
 import { addProblemOptions, overridesFromOptions } from './options.js';
 import { problemListing, type ProblemCommand } from './problem-args.js';
 import { createSweepRuns, trainRuns } from './work-progress.js';
@@ -23,9 +25,10 @@ export function sweepCommand(problems: readonly ProblemCommand[]): Command {
           ? `${def.complexity.key} values, comma-separated (default ${def.complexity.values.join(',')})`
           : 'not available: this problem declares no complexity setting',
       )
-      .option('--modes <list>', 'gradient modes, comma-separated, e.g. R,C (default R,M,C,S)')
+      .option('--modes <list>', 'gradient modes, comma-separated, e.g. R,C; a mode with /k is truncated to k steps, e.g. R/10 (default R,M,C,S)')
       .option('--clip <list>', 'clipping modes, comma-separated (default VALUE,NORM,NONE)')
       .option('--seeds <n>', 'repeats of every run with seeds 0 … n−1 (default 1)')
+      .option('--init <controller.json|run id>', "warm start every run from a saved controller file or a stored run's weights (each run's controller must fit them)")
       .option('--workers <n>', `parallel worker threads, at most 1024 (default: the number of cores, ${availableParallelism()}); 0: only put the runs on the queue`)
       .option('--lease <seconds>', 'how long a claimed run stays its worker\'s without a sign of life; on PostgreSQL also the job expiry after which a dead worker\'s run is retried (default 600)')
       .option('--checkpoint-every <epochs>', 'checkpoint (and store the records) every this many epochs; fewer writes, more epochs lost to a kill (default 1)')
@@ -44,13 +47,13 @@ async function runSweep({ definition: def, source }: ProblemCommand, opts: Recor
   const checkpointEvery = opts.checkpointEvery === undefined ? 1 : parsePositiveInt('checkpoint-every', opts.checkpointEvery, LIMITS.epochs);
   const name = opts.name === undefined ? undefined : parseSweepName(String(opts.name));
   const base = overridesFromOptions(def, opts);
-  // Each worker thread holds one run: the runs at once share the machine's memory.
-  const plan = planSweep(def, base, axes, name, { availableBytes: totalmem() / Math.max(1, workers) });
   const location = defaultStorePath(opts.store as string | undefined);
-  const { ids, queued, storePath } = await createSweepRuns(location, [plan], source, leaseSeconds);
+  // Each worker thread holds one run: the runs at once share the machine's memory.
+  const { plan, initial } = await planWithInit(def, base, axes, name, opts.init as string | undefined, location, { availableBytes: totalmem() / Math.max(1, workers) });
+  const { ids, queued, storePath } = await createSweepRuns(location, [plan], source, leaseSeconds, initial);
   process.stdout.write(
     `sweep ${plan.name}: ${ids.length} runs (${def.complexity ? `${def.complexity.key} ${axes.complexity.join(',')} × ` : ''}clip ${axes.clips.join(',')} × ` +
-      `mode ${axes.modes.map((m) => PAPER_LETTER[m]).join(',')} × ${axes.seeds} seed(s))${queued}, ${workers} worker(s), store ${storePath}\n`,
+      `mode ${axes.modes.map((m) => fieldLabel(m)).join(',')} × ${axes.seeds} seed(s))${queued}, ${workers} worker(s), store ${storePath}\n`,
   );
   if (workers === 0) {
     process.stdout.write(`sweep ${plan.name}: queued; workers take it with \`sbptt worker --store <the store>\`\n`);
@@ -67,3 +70,30 @@ async function runSweep({ definition: def, source }: ProblemCommand, opts: Recor
 /** Bounds of the sweep's own counts (documented in docs/cli.md). */
 export const MAX_WORKERS = 1024;
 export const MAX_LEASE_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The sweep's plan; with --init, every run records the warm start and `initial` holds its weights
+ * (checked against every distinct controller of the grid).
+ */
+async function planWithInit(
+  def: ProblemDefinition,
+  base: ReturnType<typeof overridesFromOptions>,
+  axes: ReturnType<typeof parseAxes>,
+  name: string | undefined,
+  init: string | undefined,
+  location: string,
+  resolve: ResolveOptions,
+): Promise<{ plan: SweepPlan; initial: Float64Array | null }> {
+  const plain = planSweep(def, base, axes, name, resolve);
+  if (init === undefined) return { plan: plain, initial: null };
+  const shapes = new Map(plain.configs.map((c) => [JSON.stringify(c.settings), c.settings]));
+  // A run id names a run of this store: it must exist already.
+  const store = await RunStore.open(location, /^\d+$/.test(init) ? { create: false } : {});
+  try {
+    let warm = null;
+    for (const settings of shapes.values()) warm = await resolveWarmStart(init, def.create(settings), store);
+    return { plan: planSweep(def, { ...base, init: warm!.record }, axes, name), initial: warm!.params };
+  } finally {
+    await store.close();
+  }
+}

@@ -4,7 +4,7 @@
  * Exit codes: 0 done, 3 diverged, 4 failed.
  */
 import { join } from 'node:path';
-import { PAPER_LETTER } from '../bptt/modes.js';
+import { fieldLabel } from '../bptt/modes.js';
 import type { ProblemDefinition } from '../physics/problem.js';
 import { executeRun } from '../runs/execute.js';
 import { writeRunFolder } from '../runs/output.js';
@@ -29,7 +29,8 @@ export async function trainStoredRun(
   quiet: boolean,
 ): Promise<void> {
   const { config, id } = run;
-  const mode = config.schedule ?? PAPER_LETTER[config.mode];
+  const mode = fieldLabel(config);
+  const field = config.schedule ? 'schedule' : config.mode + (config.truncate ? `, truncated to ${config.truncate} steps` : '');
   const eta = new Eta();
   // Only mode C computes both fields whose cosine the record holds; the others record 0.
   const cosine = config.mode === 'combined' && config.schedule === null;
@@ -39,7 +40,7 @@ export async function trainStoredRun(
     onStart: (t) => {
       if (quiet) return;
       const from = t.epoch > 0 ? `, resumed at epoch ${t.epoch}/${config.epochs}` : `, initial test loss ${exp(t.evaluate().testLoss)}`;
-      process.stderr.write(`${def.name} run ${id}: ${t.problem.controller.paramCount} parameters, mode ${mode} (${config.schedule ? 'schedule' : config.mode})${from}\n`);
+      process.stderr.write(`${def.name} run ${id}: ${t.problem.controller.paramCount} parameters, mode ${mode} (${field})${config.init ? `, warm start from ${config.init.from}` : ''}${from}\n`);
     },
     onEpoch: ({ record: r, epoch, epochs, wallSeconds }) => {
       eta.add(wallSeconds);

@@ -7,7 +7,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { PAPER_LETTER } from '../bptt/modes.js';
+import { fieldLabel } from '../bptt/modes.js';
+import { recordedWarmStart, resolveWarmStart, type WarmStart } from '../runs/init.js';
+import { warmStartSnapshot } from '../train/warm-start.js';
 import { builtinProblem, loadProblemModule, type LoadedProblem } from '../runs/problems.js';
 import { defaultStorePath, RunStore, type StoredRun } from '../runs/store.js';
 import { STORE_FLAG, STORE_HELP } from './store-arg.js';
@@ -98,18 +100,24 @@ async function runOfOut(out: string, force: boolean, config: TrainConfig, store:
 }
 
 async function runTrain({ definition: def, source }: LoadedProblem, overrides: TrainOverrides, opts: Record<string, unknown>): Promise<void> {
-  const config = resolveTrainConfig(def, overrides, { availableBytes: totalmem() });
-  const mode = config.schedule ?? PAPER_LETTER[config.mode];
+  let config = resolveTrainConfig(def, overrides, { availableBytes: totalmem() });
+  const mode = fieldLabel(config);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  const out = String(opts.out ?? `runs/${def.name}-${mode}-${stamp}`);
+  const out = String(opts.out ?? `runs/${def.name}-${mode.replace(/\//g, '_')}-${stamp}`);
   checkWritableFolder('--out', out);
   const store = await RunStore.open(defaultStorePath(opts.store as string | undefined));
   try {
+    // A warm start: the weights named by --init, or (rerun) those the config recorded, checked unchanged.
+    let warm: WarmStart | null = null;
+    if (opts.init !== undefined) warm = await resolveWarmStart(String(opts.init), def.create(config.settings), store);
+    else if (config.init) warm = await recordedWarmStart(config.init, def.create(config.settings), store);
+    if (warm) config = { ...config, init: warm.record };
     let run = await runOfOut(out, Boolean(opts.force), config, store);
     if (run && run.status === 'running' && !run.interrupted) throw new Error(busyMessage(run, store));
     if (run) process.stderr.write(`${out} holds unfinished run ${run.id} with this config: resuming it\n`);
     else {
       run = await store.run(await store.createRun(config, null, source, resolve(out)));
+      if (warm) await store.saveProgress(run.id, warmStartSnapshot(config, warm.params));
       // The folder names its run from the start: the same command finds it again after a kill.
       mkdirSync(out, { recursive: true });
       const problemModule = source.kind === 'module' ? { problemModule: source.path } : {};

@@ -74,12 +74,19 @@ export interface SweepRunsOptions {
  * a pool takes runs in id order, so earlier sweeps run first. Returns their ids and a note of
  * how many were newly queued.
  */
-export async function createSweepRuns(location: string, plans: readonly SweepPlan[], source?: ProblemSource, leaseSeconds?: number): Promise<{ ids: number[]; queued: string; storePath: string }> {
+export async function createSweepRuns(
+  location: string,
+  plans: readonly SweepPlan[],
+  source?: ProblemSource,
+  leaseSeconds?: number,
+  /** The weights of warm-started runs (config.init), their epoch-0 checkpoint. */
+  initial: Float64Array | null = null,
+): Promise<{ ids: number[]; queued: string; storePath: string }> {
   const store = await RunStore.open(location);
   const ids: number[] = [];
   let queued = '';
   try {
-    for (const plan of plans) ids.push(...(await ensureSweep(store, plan, source)));
+    for (const plan of plans) ids.push(...(await ensureSweep(store, plan, source, initial)));
     if (store.kind === 'postgres') {
       const queue = await openQueue(store, ids, leaseSeconds);
       try {

@@ -120,6 +120,18 @@ function mlpSettings(hidden: readonly number[], zeroLastKernel: boolean, bias: b
   return [
     ...shape,
     {
+      key: 'hidden',
+      flag: 'hidden',
+      kind: 'ints',
+      default: uniform ? '' : hidden.join(','),
+      min: 1,
+      max: 4096,
+      implicit: true,
+      help: uniform
+        ? 'per-layer widths of the tanh hidden layers, e.g. 100,50 (overrides --width and --depth; default: --depth layers of --width)'
+        : 'per-layer widths of the tanh hidden layers, e.g. 100,50',
+    },
+    {
       key: 'zeroLastKernel',
       flag: 'zero-last-kernel',
       kind: 'boolean',
@@ -139,12 +151,17 @@ function controllerBuilder(spec: ProblemSpec): { settings: SettingSpec[]; build:
   const hidden = c.hidden ?? [100, 100];
   const settings = mlpSettings(hidden, c.zeroLastKernel ?? true, c.bias ?? true);
   const uniform = settings.some((s) => s.key === 'width');
+  const widths = (s: Settings): number[] => {
+    const given = String(s.hidden ?? '');
+    if (given !== '') return given.split(',').map(Number);
+    return uniform ? Array.from({ length: s.depth as number }, () => s.width as number) : [...hidden];
+  };
   return {
     settings,
     build: (p, s) =>
       new Mlp({
         inputSize: p.stateSize,
-        hidden: uniform ? Array.from({ length: s.depth as number }, () => s.width as number) : hidden,
+        hidden: widths(s),
         outputSize: p.controlSize,
         zeroLastKernel: s.zeroLastKernel as boolean,
         bias: s.bias as boolean,

@@ -20,12 +20,19 @@ export interface SettingSpec {
   readonly key: string;
   /** Command-line flag without dashes (kebab-case). */
   readonly flag: string;
-  readonly kind: 'int' | 'number' | 'choice' | 'boolean';
+  /** 'ints': a comma-separated list of integers (each within min … max), held as normalised text "100,50"; '' = none given. */
+  readonly kind: 'int' | 'number' | 'choice' | 'boolean' | 'ints';
   readonly default: SettingValue;
   readonly help: string;
   readonly min?: number;
   readonly max?: number;
   readonly choices?: readonly string[];
+  /**
+   * A setting added after runs were stored with the problem: at its default it is left out of a
+   * run's recorded settings (recordedSettings), so configs made before it existed keep their
+   * identity (sweep names, finding a sweep's runs again).
+   */
+  readonly implicit?: boolean;
 }
 
 /** How a problem's step and loss get their gradients: hand-written (fused) or by the engine's autodiff. */
@@ -107,7 +114,7 @@ export function isProblemDefinition(x: unknown): x is ProblemDefinition {
 function describe(spec: SettingSpec): string {
   if (spec.kind === 'choice') return `one of ${spec.choices!.join(', ')}`;
   if (spec.kind === 'boolean') return 'true or false';
-  const what = spec.kind === 'int' ? 'an integer' : 'a number';
+  const what = spec.kind === 'int' ? 'an integer' : spec.kind === 'ints' ? 'comma-separated integers, each' : 'a number';
   if (spec.min !== undefined && spec.max !== undefined) return `${what} from ${spec.min} to ${spec.max}`;
   if (spec.min !== undefined) return `${what} ≥ ${spec.min}`;
   if (spec.max !== undefined) return `${what} ≤ ${spec.max}`;
@@ -124,6 +131,14 @@ export function parseSetting(spec: SettingSpec, raw: unknown): SettingValue {
     if (t === 'false' || t === '0' || t === 'no') return false;
     throw bad();
   }
+  if (spec.kind === 'ints') {
+    const t = String(raw).trim();
+    if (t === '') return '';
+    const parts = t.split(',').map((p) => p.trim());
+    const values = parts.map((p) => (/^-?\d+$/.test(p) ? Number(p) : NaN));
+    if (values.some((v) => !Number.isSafeInteger(v) || (spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max))) throw bad();
+    return values.join(',');
+  }
   if (spec.kind === 'choice') {
     const t = String(raw);
     const hit = spec.choices!.find((c) => c.toLowerCase() === t.toLowerCase());
@@ -134,6 +149,16 @@ export function parseSetting(spec: SettingSpec, raw: unknown): SettingValue {
   if (!Number.isFinite(v) || (spec.kind === 'int' && !Number.isInteger(v))) throw bad();
   if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) throw bad();
   return v;
+}
+
+/** Resolved settings as a run records them: implicit settings at their default are left out. */
+export function recordedSettings(problem: ProblemDefinition, settings: Settings): Settings {
+  const out: Record<string, SettingValue> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    const spec = problem.settings.find((s) => s.key === key);
+    if (!(spec?.implicit && value === spec.default)) out[key] = value;
+  }
+  return out;
 }
 
 /** Defaults overridden by `given` (by key), each validated; unknown keys are an error. */

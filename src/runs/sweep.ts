@@ -6,12 +6,13 @@
  * each run is claimed by one of them (queue.ts).
  */
 import { createHash } from 'node:crypto';
-import { parseMode, type Mode } from '../bptt/modes.js';
+import { parseFieldChoice, type FieldChoice, type Mode } from '../bptt/modes.js';
 import { parseClipMode, type ClipMode } from '../optim/clip.js';
 import { parseSetting, type ProblemDefinition, type SettingValue } from '../physics/index.js';
 import { parsePositiveInt, resolveTrainConfig, type ResolveOptions, type TrainConfig, type TrainOverrides } from '../train/config.js';
 import type { ProblemSource } from './problems.js';
 import type { RunStore } from './store.js';
+import { warmStartSnapshot } from '../train/warm-start.js';
 
 export const PAPER_MODES: readonly Mode[] = ['full', 'physics', 'combined', 'stop'];
 export const PAPER_CLIPS: readonly ClipMode[] = ['VALUE', 'NORM', 'NONE'];
@@ -20,7 +21,8 @@ export interface SweepAxes {
   /** Values of the problem's complexity setting; [null] when it declares none. */
   complexity: readonly (SettingValue | null)[];
   clips: readonly ClipMode[];
-  modes: readonly Mode[];
+  /** Gradient modes, each possibly truncated ("R/10" in lists: R truncated to 10 steps). */
+  modes: readonly FieldChoice[];
   /** Seeds 0 … seeds−1 (repeats). */
   seeds: number;
 }
@@ -44,12 +46,13 @@ export function parseAxes(
   const spec = axis ? def.settings.find((s) => s.key === axis.key)! : null;
   const complexity = !axis || !spec ? [null] : o.complexity === undefined ? axis.values : list(o.complexity).map((v) => parseSetting(spec, v));
   const clips = o.clip === undefined ? PAPER_CLIPS : list(o.clip).map((c) => wrap('clip', () => parseClipMode(c)));
-  const modes = o.modes === undefined ? PAPER_MODES : list(o.modes).map((m) => wrap('modes', () => parseMode(m)));
+  const modes = o.modes === undefined ? PAPER_MODES.map((mode) => ({ mode, truncate: null })) : list(o.modes).map((m) => wrap('modes', () => parseFieldChoice(m)));
   const seeds = o.seeds === undefined ? 1 : parsePositiveInt('seeds', o.seeds, MAX_SEEDS);
   for (const [flag, values] of [['complexity', complexity], ['clip', clips], ['modes', modes]] as const) {
     if (values.length === 0) throw new Error(`--${flag}: the list is empty`);
   }
-  return { complexity: [...new Set(complexity)], clips: [...new Set(clips)], modes: [...new Set(modes)], seeds };
+  const distinctModes = [...new Map(modes.map((m) => [`${m.mode}/${m.truncate ?? ''}`, m])).values()];
+  return { complexity: [...new Set(complexity)], clips: [...new Set(clips)], modes: distinctModes, seeds };
 }
 
 /** Most repeats of a sweep's runs. */
@@ -73,17 +76,28 @@ function wrap<T>(flag: string, f: () => T): T {
   }
 }
 
+/** A window longer than a run's Nt is named as the sweep list's entry. */
+function wrapTruncate<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    const m = (e as Error).message;
+    throw new Error(m.startsWith('--truncate') ? `--modes: ${m.replace(/^--truncate: /, 'truncation window: ')}` : m);
+  }
+}
+
 /** Every run of the grid, in the order they are executed (complexity, clip, mode, seed). */
 export function planSweep(def: ProblemDefinition, base: TrainOverrides, axes: SweepAxes, name?: string, opts: ResolveOptions = {}): SweepPlan {
   if (name !== undefined) parseSweepName(name);
   const configs: TrainConfig[] = [];
   for (const value of axes.complexity)
     for (const clip of axes.clips)
-      for (const mode of axes.modes)
+      for (const { mode, truncate } of axes.modes)
         for (let seed = 0; seed < axes.seeds; seed++) {
           const settings = value === null || !def.complexity ? { ...base.settings } : { ...base.settings, [def.complexity.key]: value };
           // Memory depends on the settings, not the seed: checked once per setting.
-          configs.push(resolveTrainConfig(def, { ...base, settings, clip, mode, seed, schedule: null }, seed === 0 && clip === axes.clips[0] && mode === axes.modes[0] ? opts : {}));
+          const check = seed === 0 && clip === axes.clips[0] && mode === axes.modes[0]!.mode && truncate === axes.modes[0]!.truncate ? opts : {};
+          configs.push(wrapTruncate(() => resolveTrainConfig(def, { ...base, settings, clip, mode, seed, schedule: null, truncate }, check)));
         }
   const digest = createHash('sha256').update(JSON.stringify(configs)).digest('hex').slice(0, 8);
   return { name: name ?? `${def.name}-${digest}`, problem: def.name, axes, configs };
@@ -93,12 +107,18 @@ export function planSweep(def: ProblemDefinition, base: TrainOverrides, axes: Sw
  * The run ids of the sweep's configs, creating (queued) those the store does not have yet.
  * Failed runs (an error, not a divergence) are queued again: they resume from their checkpoint.
  */
-export async function ensureSweep(store: RunStore, plan: SweepPlan, source: ProblemSource = { kind: 'builtin', name: plan.problem }): Promise<number[]> {
+export async function ensureSweep(
+  store: RunStore,
+  plan: SweepPlan,
+  source: ProblemSource = { kind: 'builtin', name: plan.problem },
+  initial: Float64Array | null = null,
+): Promise<number[]> {
   // Two sweep commands started at once must not both create the grid.
-  return store.serialized(`sweep:${plan.name}`, () => createMissing(store, plan, source));
+  return store.serialized(`sweep:${plan.name}`, () => createMissing(store, plan, source, initial));
 }
 
-async function createMissing(store: RunStore, plan: SweepPlan, source: ProblemSource): Promise<number[]> {
+/** Creates the runs the store lacks; warm-started ones (config.init) get `initial` as their epoch-0 checkpoint. */
+async function createMissing(store: RunStore, plan: SweepPlan, source: ProblemSource, initial: Float64Array | null): Promise<number[]> {
   const runs = await store.runs({ sweep: plan.name });
   for (const r of runs) {
     const was = r.problemSource;
@@ -112,8 +132,12 @@ async function createMissing(store: RunStore, plan: SweepPlan, source: ProblemSo
   const ids: number[] = [];
   for (const c of plan.configs) {
     const run = existing.get(JSON.stringify(c));
-    if (!run) ids.push(await store.createRun(c, plan.name, source));
-    else {
+    if (!run) {
+      if (c.init && !initial) throw new Error(`sweep ${plan.name}: its runs start from ${c.init.from}; give --init ${c.init.from} to create them`);
+      const id = await store.createRun(c, plan.name, source);
+      if (c.init) await store.saveProgress(id, warmStartSnapshot(c, initial!));
+      ids.push(id);
+    } else {
       if (run.status === 'failed') await store.requeue(run.id);
       ids.push(run.id);
     }

@@ -2,12 +2,12 @@
  * A training run's full configuration, resolved from defaults (the problem's published
  * preset) and user overrides, every field validated with a message naming the flag.
  */
-import { parseMode, parseSchedule, type BaseMode, type Mode } from '../bptt/modes.js';
+import { parseMode, parseSchedule, parseTruncation, type BaseMode, type Mode } from '../bptt/modes.js';
 import { parsePrecision, type Precision } from '../kernels/module.js';
 import { parseClipMode, type ClipMode } from '../optim/clip.js';
-import { parseOptimizer, type OptimizerName } from '../optim/optimizers.js';
+import { nonDefaultParams, optimizerParams, parseOptimizer, type OptimizerName, type OptimizerParams } from '../optim/optimizers.js';
 import { parseDecimal, parseIntIn, shown } from '../physics/numbers.js';
-import { resolveSettings, type ProblemDefinition, type Settings } from '../physics/problem.js';
+import { recordedSettings, resolveSettings, type ProblemDefinition, type Settings } from '../physics/problem.js';
 import { checkRunMemory } from './memory.js';
 
 export type DatasetKind = 'generated' | 'reference';
@@ -33,11 +33,24 @@ export interface TrainConfig {
   precision: Precision;
   /** Diagnose the gradient flow at the start and after every k-th epoch (train/diagnoses.ts); absent or 0: never. */
   diagnoseEvery?: number;
+  /**
+   * Truncated BPTT: feedback flows back at most this many steps (1 … Nt; docs/method.md), on top
+   * of the mode or schedule. Absent: no truncation (so configs without it keep their identity).
+   */
+  truncate?: number;
+  /** The optimizer's hyperparameters that differ from its Keras defaults; absent when none do. */
+  optimizerParams?: Partial<OptimizerParams>;
+  /**
+   * A warm start: the run's initial weights come from a controller file or a stored run (`from`)
+   * instead of the seed; `sha256` identifies the weights (the run's epoch-0 checkpoint holds them).
+   */
+  init?: { from: string; sha256: string };
 }
 
 /** User overrides as parsed values or raw command-line text. */
-export type TrainOverrides = Partial<Record<Exclude<keyof TrainConfig, 'settings' | 'problem'>, unknown>> & {
+export type TrainOverrides = Partial<Record<Exclude<keyof TrainConfig, 'settings' | 'problem' | 'optimizerParams'>, unknown>> & {
   settings?: Readonly<Record<string, unknown>>;
+  optimizerParams?: Readonly<Record<string, unknown>>;
 };
 
 /**
@@ -88,7 +101,7 @@ export function resolveTrainConfig(problem: ProblemDefinition, o: TrainOverrides
   if (dataset !== 'generated' && dataset !== 'reference') throw new Error(`--dataset: got "${dataset}", expected generated or reference`);
   const config: TrainConfig = {
     problem: problem.name,
-    settings,
+    settings: recordedSettings(problem, settings),
     mode: withFlag('mode', () => parseMode(String(o.mode ?? d.mode))),
     schedule: o.schedule === undefined || o.schedule === null ? null : String(o.schedule),
     optimizer: withFlag('optimizer', () => parseOptimizer(String(o.optimizer ?? d.optimizer))),
@@ -112,12 +125,28 @@ export function resolveTrainConfig(problem: ProblemDefinition, o: TrainOverrides
   if (config.trainSize % config.batch !== 0) {
     throw new Error(`--train-size (${config.trainSize}) must be a multiple of --batch (${config.batch}): batches are cut in a fixed order`);
   }
-  if (config.schedule !== null || opts.availableBytes !== undefined) {
+  const hyper = nonDefaultParams(config.optimizer, optimizerParams(config.optimizer, o.optimizerParams ?? {}));
+  if (Object.keys(hyper).length > 0) config.optimizerParams = hyper;
+  const truncate = o.truncate === undefined || o.truncate === null ? null : withFlag('truncate', () => parseTruncation(String(o.truncate)));
+  if (config.schedule !== null || truncate !== null || opts.availableBytes !== undefined) {
     const instance = problem.create(settings);
     if (config.schedule !== null) withFlag('schedule', () => parseSchedule(config.schedule!, instance.steps));
+    if (truncate !== null) {
+      if (truncate > instance.steps) throw new Error(`--truncate: got ${truncate}, expected a whole number of steps from 1 to Nt = ${instance.steps}`);
+      config.truncate = truncate;
+    }
     if (opts.availableBytes !== undefined) checkRunMemory(instance, config, opts.availableBytes);
   }
+  if (o.init !== undefined && o.init !== null) config.init = parseInitRecord(o.init);
   return config;
+}
+
+function parseInitRecord(v: unknown): { from: string; sha256: string } {
+  const r = v as { from?: unknown; sha256?: unknown } | null;
+  if (typeof r !== 'object' || r === null || typeof r.from !== 'string' || typeof r.sha256 !== 'string' || !/^[0-9a-f]{16,64}$/.test(r.sha256)) {
+    throw new Error(`init: got ${JSON.stringify(v)}, expected { from: <controller file or run id>, sha256: <hex digest of the weights> }`);
+  }
+  return { from: r.from, sha256: r.sha256 };
 }
 
 /** The field the optimizer follows: a mode, or the parsed per-step schedule. */

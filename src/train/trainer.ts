@@ -78,6 +78,9 @@ export class Trainer {
     snapshot?: TrainSnapshot,
   ) {
     if (config.problem !== definition.name) throw new Error(`the config is for problem "${config.problem}", not "${definition.name}"`);
+    if (config.init && !snapshot) {
+      throw new Error(`the run starts from the weights of ${config.init.from}: pass them as its epoch-0 snapshot (train/warm-start.ts warmStartSnapshot)`);
+    }
     const created = definition.create(config.settings);
     // The controller's products in the run's precision (configs stored before it existed: f64).
     const atRunPrecision = atPrecision(created.controller, config.precision ?? 'f64');
@@ -92,7 +95,7 @@ export class Trainer {
     const initRng = new Rng(config.seed);
     initRng.fork(); // the data stream (see generateDataset)
     this.params = controller.initParams(initRng.fork());
-    this.optimizer = createOptimizer(config.optimizer, controller.paramCount, config.lr);
+    this.optimizer = createOptimizer(config.optimizer, controller.paramCount, config.lr, undefined, config.optimizerParams);
     this.rule = new UpdateRule({ controller, simulator, loss, steps, rc, batch: config.batch });
     this.flow = flowOf(config, steps);
     const evalSetup = { controller, simulator, loss, steps, rc, differentiable: false };
@@ -121,7 +124,7 @@ export class Trainer {
     for (let k = 0; k < batches; k++) {
       const t0 = clock();
       const x0 = this.data.train.subarray(k * batch * S, (k + 1) * batch * S);
-      const r = this.rule.compute(this.params, x0, this.flow);
+      const r = this.rule.compute(this.params, x0, this.flow, this.config.truncate ?? null);
       if (!Number.isFinite(r.loss) || !allFinite(r.update)) {
         return this.diverge(`non-finite ${Number.isFinite(r.loss) ? 'update' : 'loss'} in epoch ${epoch}, batch ${k + 1}`);
       }
@@ -186,7 +189,7 @@ export class Trainer {
     if (s.params.length !== this.params.length) throw new Error(`snapshot has ${s.params.length} parameters, the controller needs ${this.params.length}`);
     if (s.records.length !== s.epoch) throw new Error(`snapshot of epoch ${s.epoch} holds ${s.records.length} records`);
     this.params.set(s.params);
-    this.optimizer = createOptimizer(this.config.optimizer, this.params.length, this.config.lr, s.optimizer);
+    this.optimizer = createOptimizer(this.config.optimizer, this.params.length, this.config.lr, s.optimizer, this.config.optimizerParams);
     this.records.push(...s.records.map((r) => ({ ...r })));
     if (this.epoch >= this.config.epochs) this.status = 'done';
   }

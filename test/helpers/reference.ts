@@ -44,6 +44,8 @@ export function referenceLoss(
   x0: Tensor,
   modes: BaseMode | readonly BaseMode[],
   taps: Taps = {},
+  /** Truncation: a stop-gradient on the state every this many steps (null: none). */
+  cutEvery: number | null = null,
 ): Tensor {
   const { simulator, loss, steps, rc } = problem;
   const B = x0.size / simulator.stateSize;
@@ -51,6 +53,8 @@ export function referenceLoss(
   let L: Tensor = tensor(0);
   const controls: Tensor[] = [];
   for (let n = 0; n < steps; n++) {
+    // Truncation: the state itself is cut every k steps (its loss term above still counts).
+    if (cutEvery !== null && n > 0 && n % cutEvery === 0) x = stopGradient(x);
     const { a, b } = FLOWS[typeof modes === 'string' ? modes : modes[n]!];
     const c = network(b ? x : stopGradient(x), taps.thetas?.[n] ?? theta); // mode physics: c_n = N(stop(x_n))
     x = simulatorStep(simulator, a ? x : stopGradient(x), c); // mode network: P(stop(x_n), c_n)

@@ -1,12 +1,12 @@
 /** Multi-pole cart-pole swing-up (docs/problems.md): settings, data, controller and preset. */
 import type { Rng } from '../../engine/random.js';
 import { defineProblem } from '../define.js';
-import { CartpoleFinalLoss } from './loss.js';
+import { CartpoleLoss } from './loss.js';
 import { CARTPOLE_CONSTANTS, CartpoleSimulator, type CartpoleConstants } from './step.js';
 import { cartpoleScene } from './scene.js';
-import { cartpoleFinalLossTerm, cartpoleTensorStep } from './tensor.js';
+import { cartpoleLossTerm, cartpoleTensorStep } from './tensor.js';
 
-export { CARTPOLE_CONSTANTS, CartpoleSimulator, CartpoleFinalLoss, cartpoleScene, cartpoleTensorStep, cartpoleFinalLossTerm };
+export { CARTPOLE_CONSTANTS, CartpoleSimulator, CartpoleLoss, cartpoleScene, cartpoleTensorStep, cartpoleLossTerm };
 
 
 /**
@@ -28,6 +28,15 @@ export const cartpole = defineProblem({
     { key: 'poles', flag: 'poles', kind: 'int', default: 2, min: 1, max: 16, help: 'number of poles on the cart (paper: 1–4)' },
     { key: 'steps', flag: 'steps', kind: 'int', default: 100, min: 1, max: 100_000, help: 'unrolled steps Nt' },
     { key: 'duration', flag: 'duration', kind: 'number', default: 1, min: 1e-6, help: 'simulated time T (dt = T/Nt)' },
+    {
+      key: 'loss',
+      flag: 'loss',
+      kind: 'choice',
+      default: 'final',
+      choices: ['final', 'continuous'],
+      implicit: true,
+      help: 'final: 1 − mean cos θ of the last state (the paper); continuous: averaged over every step',
+    },
   ],
   controller: { kind: 'mlp', hidden: [100, 100], zeroLastKernel: true },
   complexity: { key: 'poles', values: [1, 2, 3, 4] },
@@ -36,6 +45,7 @@ export const cartpole = defineProblem({
   build(s) {
     const poles = s.poles as number;
     const steps = s.steps as number;
+    const kind = s.loss as 'final' | 'continuous';
     const k: CartpoleConstants = { ...CARTPOLE_CONSTANTS, dt: (s.duration as number) / steps };
     return {
       stateSize: 2 * (1 + poles),
@@ -45,7 +55,7 @@ export const cartpole = defineProblem({
       sample: (n, rng) => sampleCartpole(poles, n, rng),
       step: cartpoleTensorStep(poles, k),
       fusedStep: new CartpoleSimulator(poles, k),
-      loss: { kind: 'final', term: cartpoleFinalLossTerm(poles), fused: new CartpoleFinalLoss(poles) },
+      loss: { kind, term: cartpoleLossTerm(poles, kind), fused: new CartpoleLoss(poles, kind) },
       referenceDataset: poles <= 4 ? `cartpole-poles${poles}.json` : null,
     };
   },

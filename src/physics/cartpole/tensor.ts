@@ -35,11 +35,12 @@ export function cartpoleTensorStep(poles: number, k: CartpoleConstants): TensorS
   };
 }
 
-/** FINAL loss 1 − mean over batch and poles of cos θ_i. */
-export function cartpoleFinalLossTerm(poles: number): TensorLossTerm {
+/** The term of step n: 1 − mean over batch and poles of cos θ_i (FINAL), divided by Nt for CONTINUOUS. */
+export function cartpoleLossTerm(poles: number, kind: 'final' | 'continuous' = 'final'): TensorLossTerm {
   const angles = Array.from({ length: poles }, (_, i) => 2 + 2 * i);
-  return (x: Tensor): Tensor => {
+  return (x: Tensor, { Nt }): Tensor => {
     const B = x.shape[0]!;
-    return sub(1, mul(sum(cos(gather(x, 1, angles))), 1 / (B * poles)));
+    const term = sub(1, mul(sum(cos(gather(x, 1, angles))), 1 / (B * poles)));
+    return kind === 'final' ? term : mul(term, 1 / Nt);
   };
 }

@@ -5,9 +5,10 @@ import { defineProblem } from '../define.js';
 import { quantumScene } from './scene.js';
 import { eigenstate } from './eigen.js';
 import { QuantumLoss } from './loss.js';
-import { QuantumSimulator } from './step.js';
+import { QuantumSimulator, type QuantumGrid } from './step.js';
 
 export { QuantumSimulator, QuantumLoss, quantumScene };
+export { float32Grid, type QuantumGrid } from './step.js';
 export { eigenstate, eigenstateState, overlap } from './eigen.js';
 export { solveTridiagonal, solveTridiagonalVjp } from './tridiagonal.js';
 
@@ -61,6 +62,15 @@ export const quantum = defineProblem({
     { key: 'weighting', flag: 'weighting', kind: 'choice', default: '1-1', choices: WEIGHTINGS, help: 'a-b: c1 ~ N(0, a²), c2 ~ N(0, b²) in the initial superposition' },
     { key: 'loss', flag: 'loss', kind: 'choice', default: 'continuous', choices: ['continuous', 'final'], help: 'infidelity summed over every step, or of the last step only' },
     { key: 'width', flag: 'width', kind: 'int', default: 60, min: 1, max: 1024, help: 'filters of both CNN convolutions' },
+    {
+      key: 'grid',
+      flag: 'grid',
+      kind: 'choice',
+      default: 'exact',
+      choices: ['exact', 'float32'],
+      implicit: true,
+      help: "the potential's coordinates x_k: exact k·dx, or float32: the published code's float32 range (its quirk)",
+    },
   ],
   // The paper counts eigenstates from 0: our target n is its n − 1.
   complexity: { key: 'target', values: [3, 4, 5], label: (v) => `target ${String(v)} (paper: ${Number(v) - 1})` },
@@ -82,7 +92,7 @@ export const quantum = defineProblem({
     }
     if (target > nx) throw new Error(`--target: got ${target}, expected an integer from 1 to Nx = ${nx}`);
     parseWeighting(weighting);
-    const simulator = new QuantumSimulator(nx, s.dt as number);
+    const simulator = new QuantumSimulator(nx, s.dt as number, s.grid as QuantumGrid);
     const kind = s.loss as 'continuous' | 'final';
     return {
       stateSize: simulator.stateSize,

@@ -2,7 +2,8 @@
  * Crank–Nicolson step of a particle in the box [0, 2] driven by a linear potential u·x
  * (docs/problems.md), and its hand-written VJP.
  *
- * Grid: Nx interior points x_k = k·dx, dx = 2/(Nx+1), k = 1 … Nx, Dirichlet walls. State per sample
+ * Grid: Nx interior points x_k = k·dx, dx = 2/(Nx+1), k = 1 … Nx, Dirichlet walls (or, with the
+ * 'float32' grid, the published code's float32 range, see float32Grid). State per sample
  * [Nx][2] = (Re ψ_k, Im ψ_k) (array index k−1); control u (one scalar per sample).
  *   (Hψ)_k = −(ψ_{k+1} − 2ψ_k + ψ_{k−1})/dx² + u·x_k·ψ_k
  *   A ψ' = B ψ,  A = I + i·dt/2·H,  B = I − i·dt/2·H
@@ -18,6 +19,30 @@
 import type { Simulator } from '../simulator.js';
 import { solveTridiagonal } from './tridiagonal.js';
 
+/** How the potential's coordinates x_k are made: exactly, or as the published code's float32 range. */
+export type QuantumGrid = 'exact' | 'float32';
+
+/**
+ * The published code's coordinates (**quirk**): a float32 range from 0 towards 2 in float32 steps
+ * of dx, its first point dropped. The range adds the step to a float32 accumulator
+ * (x_k = fl32(x_{k−1} + fl32(dx))), so x_k drifts from k·dx by float32 roundings (~1e-7 relative);
+ * its length is ⌈fl32(2 / fl32(dx))⌉, which must be Nx + 1 for the published code to run at all.
+ */
+export function float32Grid(nx: number): Float64Array {
+  const step = Math.fround(2 / (nx + 1));
+  const size = Math.ceil(Math.fround(2 / step));
+  if (size !== nx + 1) {
+    throw new Error(`--grid float32: with Nx = ${nx} the published float32 range has ${size - 1} interior points, not ${nx}, so the published code cannot run this grid; use --grid exact`);
+  }
+  const x = new Float64Array(nx);
+  let v = 0;
+  for (let k = 0; k < nx; k++) {
+    v = Math.fround(v + step);
+    x[k] = v;
+  }
+  return x;
+}
+
 export class QuantumSimulator implements Simulator {
   readonly stateSize: number;
   readonly controlSize = 1;
@@ -32,12 +57,12 @@ export class QuantumSimulator implements Simulator {
   private readonly work: Float64Array;
   private readonly rBar: Float64Array;
 
-  constructor(readonly nx: number, readonly dt: number) {
+  constructor(readonly nx: number, readonly dt: number, readonly grid: QuantumGrid = 'exact') {
     if (!Number.isInteger(nx) || nx < 1) throw new Error(`quantum simulator: Nx must be a positive integer, got ${nx}`);
     if (!(dt > 0) || !Number.isFinite(dt)) throw new Error(`quantum simulator: dt must be a positive number, got ${dt}`);
     this.stateSize = 2 * nx;
     this.dx = 2 / (nx + 1);
-    this.x = Float64Array.from({ length: nx }, (_, i) => (i + 1) * this.dx);
+    this.x = grid === 'float32' ? float32Grid(nx) : Float64Array.from({ length: nx }, (_, i) => (i + 1) * this.dx);
     this.beta = dt / (2 * this.dx * this.dx);
     this.off = new Float64Array(2 * nx);
     for (let k = 0; k < nx; k++) this.off[2 * k + 1] = -this.beta;

@@ -71,6 +71,15 @@ export const repulsion = defineProblem({
     },
     { key: 'steps', flag: 'steps', kind: 'int', default: 60, min: 1, max: 100_000, help: 'unrolled steps Nt' },
     { key: 'duration', flag: 'duration', kind: 'number', default: 4, min: 1e-6, help: 'simulated time T (dt = T/Nt)' },
+    {
+      key: 'loss',
+      flag: 'loss',
+      kind: 'choice',
+      default: 'continuous',
+      choices: ['continuous', 'final'],
+      implicit: true,
+      help: "continuous: evaders' squared distance to the target averaged over every step (the paper); final: of the last state only",
+    },
     constant('eps', 'eps', 'softening ε added to every distance (d = ε + |Δ|)', 1e-12),
     constant('cEvade', 'c-evade', 'strength of the evaders’ flight from drivers'),
     constant('cFricEv', 'c-fric-ev', 'evader friction'),
@@ -88,6 +97,7 @@ export const repulsion = defineProblem({
     const drivers = s.drivers as number;
     const evaders = s.evaders as number;
     const steps = s.steps as number;
+    const kind = s.loss as 'final' | 'continuous';
     const k: RepulsionConstants = { ...REPULSION_CONSTANTS, dt: (s.duration as number) / steps };
     for (const key of Object.keys(REPULSION_CONSTANTS) as (keyof typeof REPULSION_CONSTANTS)[]) {
       if (s[key] !== undefined) k[key] = s[key] as number;
@@ -101,7 +111,7 @@ export const repulsion = defineProblem({
       sample: (n, rng) => sampleRepulsion(drivers, evaders, n, rng),
       step: repulsionTensorStep(drivers, evaders, k),
       fusedStep: simulator,
-      loss: { kind: 'continuous', term: repulsionLossTerm(drivers, evaders), fused: new RepulsionLoss(drivers, evaders) },
+      loss: { kind, term: repulsionLossTerm(drivers, evaders, kind), fused: new RepulsionLoss(drivers, evaders, kind) },
       controlCost: s.rc as number,
       referenceDataset: drivers === 2 && evaders === 4 ? 'repulsion-2x4.json' : null,
     };

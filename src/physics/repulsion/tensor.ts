@@ -56,12 +56,12 @@ export function repulsionTensorStep(drivers: number, evaders: number, k: Repulsi
   };
 }
 
-/** CONTINUOUS loss: mean over batch, evaders and coordinates of |x_e|², divided by Nt. */
-export function repulsionLossTerm(drivers: number, evaders: number): TensorLossTerm {
+/** The term of step n: mean over batch, evaders and coordinates of |x_e|² (FINAL), divided by Nt for CONTINUOUS. */
+export function repulsionLossTerm(drivers: number, evaders: number, kind: 'final' | 'continuous' = 'continuous'): TensorLossTerm {
   const A = drivers + evaders;
   return (x: Tensor, { Nt }): Tensor => {
     const B = x.shape[0]!;
     const E = slice(reshape(slice(reshape(x, [B, A, 2, 2]), 2, 0), [B, A, 2]), 1, drivers, A);
-    return mul(1 / Nt, mean(square(E)));
+    return mul(kind === 'final' ? 1 : 1 / Nt, mean(square(E)));
   };
 }

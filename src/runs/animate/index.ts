@@ -2,6 +2,7 @@
  * Animated GIFs of trained controllers: rollout (rollout.ts) → one SVG per frame (scenes.ts,
  * pure) → pixels (raster.ts, resvg) → GIF (gif.ts, gifenc). File writing is the caller's.
  */
+import { fieldLabel } from '../../bptt/modes.js';
 import type { ProblemDefinition, SceneFactory } from '../../physics/index.js';
 import type { RunStore, StoredRun } from '../store.js';
 import { blendPalette, GifBuilder } from './gif.js';
@@ -83,7 +84,7 @@ export async function animateRun(store: RunStore, id: number, def: ProblemDefini
   if (!(largest <= MAX_DRAWN_STATE)) {
     throw new Error(`run ${id}: its rollout reaches states of ${largest.toExponential(2)} (at most ${MAX_DRAWN_STATE.toExponential(0)} are drawn): the trained controller drives the system far off; there is nothing to animate`);
   }
-  const mode = run.config.schedule ?? run.config.mode;
+  const mode = fieldLabel(run.config);
   const title = `run ${run.id} · ${run.problem} · ${mode} · ${run.epochsDone} epochs`;
   return { ...renderGif(rollout, sceneFor(def), { ...opts, title }), run, loss };
 }

@@ -3,7 +3,7 @@
  * (mode letter, clip), its complexity value, its smoothed curves truncated at divergence,
  * and the final smoothed test loss. Pure: no Node built-ins, reusable in a browser.
  */
-import { PAPER_LETTER, type Mode } from '../../bptt/modes.js';
+import { fieldLabel, type Mode } from '../../bptt/modes.js';
 import type { ProblemDefinition, SettingValue } from '../../physics/problem.js';
 import { movingAverage, SMOOTH_WINDOW } from './smooth.js';
 
@@ -23,6 +23,7 @@ export interface FigureRun {
   readonly config: {
     readonly mode: Mode;
     readonly schedule?: string | null;
+    readonly truncate?: number | null;
     readonly clip: string;
     readonly settings: Readonly<Record<string, SettingValue>>;
   };
@@ -39,9 +40,9 @@ export const CLIP_ORDER: readonly string[] = ['NORM', 'VALUE', 'NONE'];
 /** Mode labels in legend order: the paper's R, M, C, S, then network's N. */
 export const MODE_ORDER: readonly string[] = ['R', 'M', 'C', 'S', 'N'];
 
-/** The paper's letter (R, M, C, S; N for network), or the schedule text of a scheduled run. */
+/** The paper's letter (R, M, C, S; N for network) or the schedule text, with /k when truncated to k steps (R/10). */
 export function modeLabel(run: FigureRun): string {
-  return run.config.schedule ? run.config.schedule : PAPER_LETTER[run.config.mode];
+  return fieldLabel(run.config);
 }
 
 /** What figures need of a problem (a ProblemDefinition, or its JSON description in the dashboard). */

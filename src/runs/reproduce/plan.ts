@@ -71,7 +71,7 @@ function sweepOf(def: ProblemDefinition, part: string, configs: TrainConfig[]): 
   const complexity = [...new Set(configs.map((c) => (def.complexity ? c.settings[def.complexity.key]! : null)))];
   const clips = [...new Set(configs.map((c) => c.clip))];
   const seeds = Math.max(...configs.map((c) => c.seed)) + 1;
-  return { name: `reproduce-${def.name}-${part}-${digest}`, problem: def.name, axes: { complexity, clips, modes: PAPER_MODES, seeds }, configs };
+  return { name: `reproduce-${def.name}-${part}-${digest}`, problem: def.name, axes: { complexity, clips, modes: PAPER_MODES.map((mode) => ({ mode, truncate: null })), seeds }, configs };
 }
 
 export function planStudy(def: ProblemDefinition, opts: StudyOptions = {}): StudyPlan {

@@ -1,5 +1,5 @@
 /** Small DOM helpers and the number formats of the page. */
-import { PAPER_LETTER } from '../../bptt/modes.js';
+import { fieldLabel } from '../../bptt/modes.js';
 import { duration as formatDuration } from '../../runs/format.js';
 import type { StoredRun } from '../api-types.js';
 
@@ -51,7 +51,7 @@ export function when(iso: string | null): string {
 
 /** The paper's letter of a run's mode (or its schedule). */
 export function modeLetter(run: StoredRun): string {
-  return run.config.schedule ?? PAPER_LETTER[run.config.mode];
+  return fieldLabel(run.config);
 }
 
 export function statusBadge(status: string): HTMLElement {

@@ -16,6 +16,7 @@
  *   GET /api/runs/:id/diagnostics            its epochs with stored parameters and its training diagnoses
  *   GET /api/runs/:id/diagnose?epoch=…       the gradient flow of a stored epoch, computed here (diagnose-api.ts)
  */
+import { fieldLabel } from '../../bptt/modes.js';
 import { BUILTIN_PROBLEMS, type ProblemDefinition } from '../../physics/index.js';
 import { datasetFor } from '../../runs/datasets.js';
 import { problemOfRun, problemsOf } from '../../runs/problems.js';
@@ -168,7 +169,7 @@ async function rolloutFrames(store: RunStore, run: StoredRun, query: URLSearchPa
   // Scenes draw SVG text: loaded here so the API's other routes need no rendering code.
   const { rolloutRun, createScene, defaultEvery, frameSteps, sceneFor } = await import('../../runs/animate/index.js');
   const { rollout, loss } = await rolloutRun(store, run.id, def, n);
-  const scene = createScene(rollout, sceneFor(def), { width, title: `run ${run.id} · ${run.problem} · ${run.config.schedule ?? run.config.mode}` });
+  const scene = createScene(rollout, sceneFor(def), { width, title: `run ${run.id} · ${run.problem} · ${fieldLabel(run.config)}` });
   const steps = frameSteps(rollout.steps, defaultEvery(rollout.steps));
   return { run: run.id, samples: n, width: scene.width, height: scene.height, totalSteps: rollout.steps, steps, frames: steps.map((k) => scene.frame(k)), loss };
 }

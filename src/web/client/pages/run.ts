@@ -23,8 +23,9 @@ function facts(run: RunDetail, info: ProblemInfo | null, records: readonly Epoch
   const settings = Object.entries(c.settings).map(([k, v]) => `${k} ${String(v)}`).join(', ');
   const rows: [string, Node | string][] = [
     ['problem', info ? `${info.title}${info.builtin ? '' : ' (from a problem module)'}` : run.problem],
-    ['mode', `${modeLetter(run)} (${c.schedule ?? c.mode})`],
-    ['optimizer', `${c.optimizer}, lr ${c.lr}`],
+    ['mode', `${modeLetter(run)} (${c.schedule ?? c.mode}${c.truncate ? `, truncated to ${c.truncate} steps` : ''})`],
+    ['optimizer', `${c.optimizer}, lr ${c.lr}${Object.entries(c.optimizerParams ?? {}).map(([k, v]) => `, ${k} ${String(v)}`).join('')}`],
+    ...(c.init ? [['initial weights', c.init.from] as [string, string]] : []),
     ['clipping', c.clip === 'NONE' ? 'none' : `${c.clip} ${c.clipValue}`],
     ['data', `${c.trainSize} train / ${c.testSize} test states (${c.dataset}), batch ${c.batch}, seed ${c.seed}`],
     ['settings', settings],
