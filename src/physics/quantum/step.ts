@@ -16,7 +16,74 @@
  * forward pass, so the VJP needs one adjoint solve and no forward solve.
  */
 import type { Simulator } from '../simulator.js';
-import { solveTridiagonal } from './tridiagonal.js';
+
+/**
+ * The Thomas algorithm of tridiagonal.ts specialised to these matrices (A for q = −β, σ = 1; its
+ * adjoint Aᴴ = conj(A) for q = β, σ = −1): off-diagonals i·q, diagonal 1 + i·σ·γ_k. The general
+ * solver's products with the bands' zero real parts and unit diagonal are left out; every other
+ * operation is the same, in the same order, so the numbers are the same bit for bit (up to the
+ * sign of an exact zero). Forward elimination runs as the right-hand side is made (`rhs`: from ψ
+ * at xo, r = Bψ; else r is read at ro), the back substitution after; y at yo, `work` ≥ 2n numbers.
+ */
+function solveCn(
+  n: number, q: number, sigma: number, g0: number, h: number, X: Float64Array,
+  r: Float64Array, ro: number, rhs: boolean, beta: number, y: Float64Array, yo: number, work: Float64Array,
+): void {
+  let cr = 0, ci = 0, pr = 0, pi = 0;
+  for (let k = 0; k < n; k++) {
+    const k2 = 2 * k;
+    const g = g0 + h * X[k]!;
+    let tr: number, ti: number;
+    if (rhs) {
+      // r_k = (1 − iγ_k)ψ_k + iβ(ψ_{k−1} + ψ_{k+1}) (as the general step wrote it into xNext).
+      const p = ro + k2;
+      const a = r[p]!, bi = r[p + 1]!;
+      let nr = 0, ni = 0;
+      if (k > 0) {
+        nr += r[p - 2]!;
+        ni += r[p - 1]!;
+      }
+      if (k < n - 1) {
+        nr += r[p + 2]!;
+        ni += r[p + 3]!;
+      }
+      tr = a + g * bi - beta * ni;
+      ti = bi - g * a + beta * nr;
+    } else {
+      tr = r[ro + k2]!;
+      ti = r[ro + k2 + 1]!;
+    }
+    let mr: number, mi: number;
+    if (k === 0) {
+      mr = 1;
+      mi = sigma * g;
+    } else {
+      mr = 1 + q * ci;
+      mi = sigma * g - q * cr;
+      tr = tr + q * pi;
+      ti = ti - q * pr;
+    }
+    const inv = 1 / (mr * mr + mi * mi);
+    if (k < n - 1) {
+      cr = q * mi * inv;
+      ci = q * mr * inv;
+      work[k2] = cr;
+      work[k2 + 1] = ci;
+    }
+    pr = (tr * mr + ti * mi) * inv;
+    pi = (ti * mr - tr * mi) * inv;
+    y[yo + k2] = pr;
+    y[yo + k2 + 1] = pi;
+  }
+  // Back substitution: y_k = y'_k − c'_k·y_{k+1}.
+  for (let k = n - 2; k >= 0; k--) {
+    const k2 = 2 * k;
+    const wr = work[k2]!, wi = work[k2 + 1]!;
+    const nr = y[yo + k2 + 2]!, ni = y[yo + k2 + 3]!;
+    y[yo + k2] = y[yo + k2]! - (wr * nr - wi * ni);
+    y[yo + k2 + 1] = y[yo + k2 + 1]! - (wr * ni + wi * nr);
+  }
+}
 
 export class QuantumSimulator implements Simulator {
   readonly stateSize: number;
@@ -26,9 +93,6 @@ export class QuantumSimulator implements Simulator {
   /** Grid coordinates x_k, k = 1 … Nx (array index k−1). */
   readonly x: Float64Array;
   private readonly beta: number;
-  /** Bands of A: the constant off-diagonals −iβ and a per-sample diagonal (scratch). */
-  private readonly off: Float64Array;
-  private readonly diag: Float64Array;
   private readonly work: Float64Array;
   private readonly rBar: Float64Array;
 
@@ -39,49 +103,20 @@ export class QuantumSimulator implements Simulator {
     this.dx = 2 / (nx + 1);
     this.x = Float64Array.from({ length: nx }, (_, i) => (i + 1) * this.dx);
     this.beta = dt / (2 * this.dx * this.dx);
-    this.off = new Float64Array(2 * nx);
-    for (let k = 0; k < nx; k++) this.off[2 * k + 1] = -this.beta;
-    this.diag = new Float64Array(2 * nx);
     this.work = new Float64Array(2 * nx);
     this.rBar = new Float64Array(2 * nx);
     // Right-hand side, Thomas sweep and back substitution: ~ 12 + 12 + 4 real multiply-adds per point.
     this.macsPerSample = 28 * nx;
   }
 
-  /** Fills the diagonal of A for control u: 1 + i·(2β + dt·u·x_k/2). */
-  private fillDiag(u: number): void {
-    const { diag, x, nx } = this;
-    const g0 = 2 * this.beta, h = 0.5 * this.dt * u;
-    for (let k = 0; k < nx; k++) {
-      diag[2 * k] = 1;
-      diag[2 * k + 1] = g0 + h * x[k]!;
-    }
-  }
-
+  /** xNext must not overlap x (the right-hand side is read from x while xNext is written). */
   step(x: Float64Array, c: Float64Array, xNext: Float64Array, B: number): void {
-    const { nx, beta, diag, off, work } = this;
+    const { nx, beta, work } = this;
     const S = this.stateSize;
+    const g0 = 2 * beta;
     for (let b = 0; b < B; b++) {
-      const o = b * S;
-      this.fillDiag(c[b]!);
-      // r = Bψ: r_k = (1 − iγ_k)ψ_k + iβ(ψ_{k−1} + ψ_{k+1}), written into xNext, then solved in place.
-      for (let k = 0; k < nx; k++) {
-        const p = o + 2 * k;
-        const g = diag[2 * k + 1]!;
-        const a = x[p]!, bi = x[p + 1]!;
-        let nr = 0, ni = 0;
-        if (k > 0) {
-          nr += x[p - 2]!;
-          ni += x[p - 1]!;
-        }
-        if (k < nx - 1) {
-          nr += x[p + 2]!;
-          ni += x[p + 3]!;
-        }
-        xNext[p] = a + g * bi - beta * ni;
-        xNext[p + 1] = bi - g * a + beta * nr;
-      }
-      solveTridiagonal(nx, off, diag, off, xNext, o, xNext, o, work);
+      // γ_k = 2β + (dt·u/2)·x_k: A's diagonal 1 + iγ_k.
+      solveCn(nx, -beta, 1, g0, 0.5 * this.dt * c[b]!, this.x, x, b * S, true, beta, xNext, b * S, work);
     }
   }
 
@@ -94,24 +129,22 @@ export class QuantumSimulator implements Simulator {
     cBar: Float64Array,
     B: number,
   ): void {
-    const { nx, beta, diag, off, work, rBar } = this;
+    const { nx, beta, work, rBar } = this;
     const S = this.stateSize;
     const X = this.x;
+    const g0 = 2 * beta;
     for (let b = 0; b < B; b++) {
       const o = b * S;
-      this.fillDiag(c[b]!);
-      solveTridiagonal(nx, off, diag, off, xNextBar, o, rBar, 0, work, true);
+      const h = 0.5 * this.dt * c[b]!;
+      solveCn(nx, beta, -1, g0, h, X, xNextBar, o, false, beta, rBar, 0, work);
+      // ū (summed in k order) and ψ̄ = A r̄: ψ̄_k = (1 + iγ_k) r̄_k − iβ(r̄_{k−1} + r̄_{k+1}).
       let uBar = 0;
       for (let k = 0; k < nx; k++) {
         const p = o + 2 * k;
         const sr = x[p]! + xNext[p]!, si = x[p + 1]! + xNext[p + 1]!;
         uBar += X[k]! * (rBar[2 * k]! * si - rBar[2 * k + 1]! * sr);
-      }
-      cBar[b] = 0.5 * this.dt * uBar;
-      if (!xBar) continue;
-      // ψ̄ = A r̄: ψ̄_k = (1 + iγ_k) r̄_k − iβ(r̄_{k−1} + r̄_{k+1}).
-      for (let k = 0; k < nx; k++) {
-        const g = diag[2 * k + 1]!;
+        if (!xBar) continue;
+        const g = g0 + h * X[k]!;
         const a = rBar[2 * k]!, bi = rBar[2 * k + 1]!;
         let nr = 0, ni = 0;
         if (k > 0) {
@@ -125,6 +158,7 @@ export class QuantumSimulator implements Simulator {
         xBar[o + 2 * k] = a - g * bi + beta * ni;
         xBar[o + 2 * k + 1] = bi + g * a - beta * nr;
       }
+      cBar[b] = 0.5 * this.dt * uBar;
     }
   }
 }
