@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/engine/index.js';
-import { simdDenseKernels } from '../src/kernels/dense.js';
+import { kernelModule } from '../src/kernels/module.js';
 import type { Controller } from '../src/nn/controller.js';
 import { Cnn } from '../src/nn/cnn.js';
 import { Mlp } from '../src/nn/mlp.js';
@@ -15,7 +15,7 @@ import { resolveTrainConfig } from '../src/train/config.js';
 import { maxAbs, maxAbsDiff } from './helpers/reference.js';
 
 const rand = (n: number, rng: Rng, s = 1): Float64Array => Float64Array.from({ length: n }, () => rng.uniform(-s, s));
-const simd = simdDenseKernels('f32') !== null;
+const simd = kernelModule() !== null;
 
 /** Forward y, input cotangent xBar and parameter gradient of `rows` rows, from output cotangent g. */
 function pass(c: Controller, theta: Float64Array, x: Float64Array, g: Float64Array, rows: number): Float64Array[] {
