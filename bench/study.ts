@@ -6,6 +6,10 @@
  *
  * An epoch's parts: updates (the records' `time`), evaluation (the rest of runEpoch: two forward
  * passes over 256 states) and the checkpoint (snapshot + store.saveProgress, append-only).
+ * CPU time per part, and from it GFLOP/s: the evaluation's is that of one more evaluation of the
+ * same parameters (Trainer.evaluate, timed after the epoch), the updates' the rest of runEpoch's.
+ * FLOPs count the products' multiply-adds (the network's per row: 1 forward + 2 per backward sweep;
+ * the simulator's per sample: 1 forward + 1 per sweep) as 2 FLOPs each, nothing else.
  * The cost does not depend on the clipping, nor for repulsion (rc) and quantum (target) on the
  * complexity, so those grids are timed at one complexity; cart-pole at every pole count.
  */
@@ -35,6 +39,12 @@ interface EpochTiming {
   updateSeconds: number;
   evalSeconds: number;
   checkpointSeconds: number;
+  /** Median CPU seconds of the updates, the evaluation and the checkpoint, and GFLOP/s of the first two on that CPU time. */
+  updateCpuSeconds: number;
+  evalCpuSeconds: number;
+  checkpointCpuSeconds: number;
+  updateGflops: number;
+  evalGflops: number;
 }
 
 interface GridEstimate {
@@ -60,24 +70,48 @@ async function timeEpochs(
   const config = resolveTrainConfig(def, { mode, precision, settings, epochs: epochs + 1 });
   const trainer = new Trainer(def, config);
   const id = await store.createRun(config);
-  const parts = { epoch: [] as number[], cpu: [] as number[], update: [] as number[], evaluation: [] as number[], checkpoint: [] as number[] };
+  const parts = {
+    epoch: [] as number[], cpu: [] as number[], update: [] as number[], evaluation: [] as number[], checkpoint: [] as number[],
+    updateCpu: [] as number[], evalCpu: [] as number[], checkpointCpu: [] as number[],
+  };
+  const cpuSince = (c0: NodeJS.CpuUsage): number => {
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1e6;
+  };
   for (let e = 0; e <= epochs; e++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const record = trainer.runEpoch();
+    const c1 = process.cpuUsage();
     const t1 = performance.now();
     await store.saveProgress(id, trainer.snapshot());
     const t2 = performance.now();
-    const cpu = process.cpuUsage(c0);
+    const cpu = cpuSince(c0), checkpointCpu = cpuSince(c1);
     if (!record) throw new Error(`${problem} ${mode} ${precision} diverged in the bench`);
+    const c3 = process.cpuUsage();
+    trainer.evaluate();
+    const evalCpu = cpuSince(c3);
     if (e === 0) continue;
     parts.epoch.push((t2 - t0) / 1000);
-    parts.cpu.push((cpu.user + cpu.system) / 1e6);
+    parts.cpu.push(cpu);
     parts.update.push(record.time);
     parts.evaluation.push((t1 - t0) / 1000 - record.time);
     parts.checkpoint.push((t2 - t1) / 1000);
+    parts.evalCpu.push(evalCpu);
+    parts.updateCpu.push(cpu - checkpointCpu - evalCpu);
+    parts.checkpointCpu.push(checkpointCpu);
   }
-  return { epochSeconds: median(parts.epoch), cpuSeconds: median(parts.cpu), updateSeconds: median(parts.update), evalSeconds: median(parts.evaluation), checkpointSeconds: median(parts.checkpoint) };
+  // FLOPs of one epoch's updates and of its evaluation (see the file comment).
+  const { controller, simulator, steps } = trainer.problem;
+  const sweeps = mode === 'combined' ? 2 : 1, net = controller.macsPerRow, sim = simulator.macsPerSample ?? 0;
+  const updateFlops = (config.trainSize / config.batch) * 2 * steps * config.batch * (net * (1 + 2 * sweeps) + sim * (1 + sweeps));
+  const evalFlops = 2 * steps * (config.trainSize + config.testSize) * (net + sim);
+  const updateCpuSeconds = median(parts.updateCpu), evalCpuSeconds = median(parts.evalCpu);
+  return {
+    epochSeconds: median(parts.epoch), cpuSeconds: median(parts.cpu), updateSeconds: median(parts.update), evalSeconds: median(parts.evaluation),
+    checkpointSeconds: median(parts.checkpoint), updateCpuSeconds, evalCpuSeconds, checkpointCpuSeconds: median(parts.checkpointCpu),
+    updateGflops: updateFlops / updateCpuSeconds / 1e9, evalGflops: evalFlops / evalCpuSeconds / 1e9,
+  };
 }
 
 export async function runStudy(o: { quick: boolean; only: string | undefined; out: string }): Promise<void> {
@@ -110,7 +144,8 @@ export async function runStudy(o: { quick: boolean; only: string | undefined; ou
             cpuMean[precision] += t.cpuSeconds / timed.length;
             process.stdout.write(
               `${def.name.padEnd(10)} ${complexity.padEnd(9)} ${letter} ${precision}  epoch ${t.epochSeconds.toFixed(3)} s (cpu ${t.cpuSeconds.toFixed(3)}) = updates ${t.updateSeconds.toFixed(3)}` +
-                ` + evaluation ${t.evalSeconds.toFixed(3)} + checkpoint ${t.checkpointSeconds.toFixed(4)}\n`,
+                ` + evaluation ${t.evalSeconds.toFixed(3)} + checkpoint ${t.checkpointSeconds.toFixed(4)};  cpu: updates ${t.updateCpuSeconds.toFixed(3)}` +
+                ` (${t.updateGflops.toFixed(1)} GFLOP/s) + evaluation ${t.evalCpuSeconds.toFixed(3)} (${t.evalGflops.toFixed(1)} GFLOP/s) + checkpoint ${t.checkpointCpuSeconds.toFixed(4)}\n`,
             );
           }
         }

@@ -132,7 +132,7 @@ const convLayer: Kernel<ConvAttrs> = registerKernel<ConvAttrs>({
 
 /** The CNN's last layer alone (dense1.ts, linear) on a fresh heap: y = x·W + b; from g, xBar and θBar = [dW | db]. */
 function runDense1(n: number, nIn: number, simd: boolean, x: Float64Array, th: Float64Array, g: Float64Array | null) {
-  const dense = new Dense1(nIn);
+  const dense = new Dense1(nIn, 2);
   const k = createHeapKernels(simd ? 'auto' : 'js');
   let top = HEAP_START;
   const take = (len: number): number => ((top += len + 2), top - len - 2);

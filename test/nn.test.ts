@@ -74,8 +74,8 @@ test('MLP init: Glorot-uniform kernels within their limit, zero biases, zeroed l
 });
 
 test('WebAssembly SIMD and plain-JS dense kernels give identical numbers over odd shapes', async () => {
-  const { simdDenseKernels } = await import('../src/kernels/dense.js');
-  if (!simdDenseKernels()) return; // no WebAssembly SIMD here: only the JS kernels run
+  const { kernelModule } = await import('../src/kernels/module.js');
+  if (!kernelModule()) return; // no WebAssembly SIMD here: only the JS kernels run
   const rng = new Rng(12);
   for (const [inputSize, h1, h2, out, rows] of [[6, 100, 100, 1, 8], [5, 7, 3, 2, 13], [3, 9, 11, 3, 6], [7, 1, 5, 1, 1], [4, 33, 17, 5, 21]] as const) {
     const mk = (kernels: 'auto' | 'js'): Mlp => new Mlp({ inputSize, hidden: [h1, h2], outputSize: out, zeroLastKernel: false, kernels });

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/engine/index.js';
-import { simdDenseKernels } from '../src/kernels/dense.js';
+import { createHeapKernels, HEAP_START } from '../src/kernels/heap.js';
+import { kernelModule } from '../src/kernels/module.js';
 import type { Controller } from '../src/nn/controller.js';
 import { Cnn } from '../src/nn/cnn.js';
 import { Mlp } from '../src/nn/mlp.js';
@@ -15,7 +16,7 @@ import { resolveTrainConfig } from '../src/train/config.js';
 import { maxAbs, maxAbsDiff } from './helpers/reference.js';
 
 const rand = (n: number, rng: Rng, s = 1): Float64Array => Float64Array.from({ length: n }, () => rng.uniform(-s, s));
-const simd = simdDenseKernels('f32') !== null;
+const simd = kernelModule() !== null;
 
 /** Forward y, input cotangent xBar and parameter gradient of `rows` rows, from output cotangent g. */
 function pass(c: Controller, theta: Float64Array, x: Float64Array, g: Float64Array, rows: number): Float64Array[] {
@@ -71,6 +72,33 @@ test('f32 CNN kernels (convolutions, dense, tanh, col2im) equal the plain-JS flo
     const x = rand(rows * f32.inputSize, rng, 3), g = rand(rows, rng);
     assertF32Close(pass(f32, theta, x, g, rows), pass(js, theta, x, g, rows), `CNN Nx ${nx}, width ${w} × ${rows}`);
   }
+});
+
+test('f32 SIMD tanh is within 3e-7 relative of tanh from 1e-12 to 10, odd, ±1 beyond its range, NaN for NaN', { skip: !simd && 'no WebAssembly SIMD' }, () => {
+  const k = createHeapKernels('auto', 'f32');
+  const n = 20001; // odd: the kernel's single-vector tail and the scalar tail run too
+  k.ensure(HEAP_START + n + 8);
+  const x = Float32Array.from({ length: n }, (_, i) => (i % 2 ? -1 : 1) * 10 ** (-12 + (13 * i) / n));
+  x[5] = 40;
+  x[6] = -1e30;
+  x[7] = NaN;
+  k.heap.set(x, HEAP_START);
+  k.tanh(HEAP_START, n);
+  const y = k.heap.slice(HEAP_START, HEAP_START + n);
+  let worst = 0;
+  for (let i = 8; i < n; i++) {
+    const t = Math.tanh(x[i]!);
+    worst = Math.max(worst, Math.abs(y[i]! - t) / Math.abs(t));
+  }
+  assert.ok(worst <= 3e-7, `max relative error ${worst.toExponential(2)}`);
+  assert.ok(worst > 0, 'the f32 kernel ran (f64 tanh would be exact here)');
+  assert.deepEqual([y[5], y[6]], [1, -1]);
+  assert.ok(Number.isNaN(y[7]));
+  // Odd: tanh(−x) = −tanh(x) bit for bit.
+  const pair = Float32Array.from([0.3, -0.3, 2.5, -2.5, 1e-5, -1e-5, 7, -7]);
+  k.heap.set(pair, HEAP_START);
+  k.tanh(HEAP_START, pair.length);
+  for (let i = 0; i < pair.length; i += 2) assert.equal(k.heap[HEAP_START + i + 1], -k.heap[HEAP_START + i]!);
 });
 
 /** Test losses of a short cart-pole run (1 pole, mode C) in a precision. */

@@ -177,10 +177,12 @@ export class Unroll {
    */
   gradient(modes: BaseMode | readonly BaseMode[], grad: Float64Array, truncate: number | null = null): Float64Array {
     const flows = this.flowsOf(modes, truncate);
-    this.prepareJacobian(this.needsInput(flows));
-    const sweep = this.sweep(flows, this.sweeps[0]!);
-    grad.fill(0);
-    this.setup.controller.accumulateParamGrad(this.acts, [sweep.adj], 0, this.steps * this.batch, [grad]);
+    this.withBound(() => {
+      this.prepareJacobian(this.needsInput(flows));
+      const sweep = this.sweep(flows, this.sweeps[0]!);
+      grad.fill(0);
+      this.setup.controller.accumulateParamGrad(this.acts, [sweep.adj], 0, this.steps * this.batch, [grad]);
+    });
     return grad;
   }
 
@@ -197,12 +199,27 @@ export class Unroll {
   ): void {
     const f0 = this.flowsOf(first, truncate);
     const f1 = this.flowsOf(second, truncate);
-    this.prepareJacobian(this.needsInput(f0) || this.needsInput(f1));
-    const s0 = this.sweep(f0, this.sweeps[0]!);
-    const s1 = this.sweep(f1, this.sweeps[1]!);
-    gradFirst.fill(0);
-    gradSecond.fill(0);
-    this.setup.controller.accumulateParamGrad(this.acts, [s0.adj, s1.adj], 0, this.steps * this.batch, [gradFirst, gradSecond]);
+    this.withBound(() => {
+      this.prepareJacobian(this.needsInput(f0) || this.needsInput(f1));
+      const s0 = this.sweep(f0, this.sweeps[0]!);
+      const s1 = this.sweep(f1, this.sweeps[1]!);
+      gradFirst.fill(0);
+      gradSecond.fill(0);
+      this.setup.controller.accumulateParamGrad(this.acts, [s0.adj, s1.adj], 0, this.steps * this.batch, [gradFirst, gradSecond]);
+    });
+  }
+
+  /** Runs `f` with θ bound to a controller that can keep it resident (θ does not change during the sweeps). */
+  private withBound(f: () => void): void {
+    const { controller } = this.setup;
+    const params = this.params;
+    const binds = params !== null && bindsParams(controller);
+    if (binds) controller.bindParams(params);
+    try {
+      f();
+    } finally {
+      if (binds) controller.releaseParams();
+    }
   }
 
   /**
@@ -212,7 +229,7 @@ export class Unroll {
   stepGradient(n: number, grad: Float64Array): Float64Array {
     if (!Number.isInteger(n) || n < 0 || n >= this.steps) throw new Error(`step ${n} is not in 0 … ${this.steps - 1}`);
     grad.fill(0);
-    this.setup.controller.accumulateParamGrad(this.acts, [this.sweeps[0]!.adj], n * this.batch, this.batch, [grad]);
+    this.withBound(() => this.setup.controller.accumulateParamGrad(this.acts, [this.sweeps[0]!.adj], n * this.batch, this.batch, [grad]));
     return grad;
   }
 

@@ -1,7 +1,7 @@
 /**
  * Dense products, tanh and the quantum CNN's other kernels on one "heap": an array addressed by
  * index, holding θ, activations, adjoints and scratch alike (../nn/cnn.ts), so that a call moves
- * no operands (unlike dense.ts's kernels, which copy into and out of their memory every call).
+ * no operands: only a pass's input rows go in and its output rows come out (../nn/mlp.ts, ../nn/cnn.ts).
  *
  * Two implementations:
  *   - plain JS: the heap is a Float64Array and the kernels are js/dense.ts's and js/tanh.ts's;

@@ -74,12 +74,12 @@ const BLOCK = 16;
 
 /** Heap indices of θ's parts and of one block's scratch (sized for BLOCK rows, with the spares ../kernels/heap.ts lists). */
 interface Workspace {
-  /** θ's convolution parts, their transposes, the Dense kernel as a column and as [H2·w][2] next to zeros, its bias [bd, 0]. */
+  /** θ's convolution parts, their transposes, the Dense kernel as a column and as [H2·w][cols] next to zeros (dense1.ts), its bias [bd, 0 …]. */
   readonly k1: number; readonly b1: number; readonly k2: number; readonly b2: number;
   readonly k1T: number; readonly k2T: number; readonly kd: number; readonly kd2: number; readonly bd2: number;
   /** Zeros (biases of the backward products, "no tanh" for scaleRows and col2im), ones [2][BLOCK], per-row factors [2][BLOCK]. */
   readonly zeros: number; readonly ones: number; readonly s: number;
-  /** Windows (Conv1D's + 3 spare numbers), window and position cotangents, the Dense output [BLOCK][2], an input cotangent block. */
+  /** Windows (Conv1D's + 3 spare numbers), window and position cotangents, the Dense output [BLOCK][cols], an input cotangent block. */
   readonly c1: number; readonly c2: number; readonly dc2: number; readonly d1: number; readonly dc1: number;
   readonly y2: number; readonly xBar: number;
   /** A block's Conv2D windows transposed (conv.ts im2colT) and its rows' own gradients [BLOCK][7w] (+ a spare row). */
@@ -155,8 +155,8 @@ export class Cnn implements Controller, AdjointScaling, ParamBinding, PrecisionC
     this.macsPerRow = h1 * 6 * w + h2 * 3 * w * w + h2 * w;
     this.conv1 = new StridedConv3(nx, 2, w);
     this.conv2 = new StridedConv3(h1, w, w);
-    this.dense = new Dense1(h2 * w);
     this.kern = createHeapKernels(options.kernels === 'js' ? 'js' : 'auto', options.precision ?? 'f64');
+    this.dense = new Dense1(h2 * w, this.kern.precision === 'f32' ? 4 : 2);
     this.ws = this.plan();
     this.regions = new HeapRegions(this.ws.end);
     this.store = new AdjointStore(this.kern, this.regions, 7 * w, h2 * w, this.ws.zeros, BLOCK);
@@ -165,17 +165,18 @@ export class Cnn implements Controller, AdjointScaling, ParamBinding, PrecisionC
   /** Lays out θ's parts and the scratch in the heap. */
   private plan(): Workspace {
     const w = this.width, N1 = this.h1Size * w, N2 = this.h2Size * w, v1 = BLOCK * this.h1Size, v2 = BLOCK * this.h2Size;
+    const C = this.dense.cols;
     let top = HEAP_START;
     const take = (len: number): number => {
       const p = top;
-      top += len + (len & 1);
+      top += Math.ceil(len / 4) * 4; // 16-byte aligned in f32 too: vector loads stay within cache lines
       return p;
     };
     const ws = {
       k1: take(6 * w), b1: take(w), k2: take(3 * w * w), b2: take(w), k1T: take(6 * w), k2T: take(3 * w * w),
-      kd: take(N2), kd2: take(2 * N2), bd2: take(2), zeros: take(Math.max(7 * w, N2, this.inputSize)), ones: take(2 * BLOCK), s: take(2 * BLOCK),
+      kd: take(N2), kd2: take(C * N2), bd2: take(C), zeros: take(Math.max(7 * w, N2, this.inputSize)), ones: take(2 * BLOCK), s: take(2 * BLOCK),
       c1: take(v1 * 6), c2: take(v2 * 3 * w + 3), dc2: take(v2 * 3 * w), d1: take(v1 * w), dc1: take(v1 * 6),
-      y2: take(2 * BLOCK), xBar: take(BLOCK * this.inputSize), ct: take(BLOCK * 8 * this.h1Size), g1: take((7 * BLOCK + 1) * w),
+      y2: take(C * BLOCK), xBar: take(BLOCK * this.inputSize), ct: take(BLOCK * 8 * this.h1Size), g1: take((7 * BLOCK + 1) * w),
       h1: take(BLOCK * N1), h2: take(BLOCK * N2), g1s: take(BLOCK * 7 * w), d2: take(BLOCK * N2),
       end: top,
     };
@@ -340,7 +341,7 @@ export class Cnn implements Controller, AdjointScaling, ParamBinding, PrecisionC
     }
     transpose(params, this.k1.offset, 6, w, hp, ws.k1T);
     transpose(params, this.k2.offset, 3 * w, w, hp, ws.k2T);
-    for (let i = 0, kd = this.kd.offset; i < this.kd.size; i++) hp[ws.kd2 + 2 * i] = params[kd + i]!;
+    for (let i = 0, kd = this.kd.offset, C = this.dense.cols; i < this.kd.size; i++) hp[ws.kd2 + C * i] = params[kd + i]!;
     hp[ws.bd2] = params[this.bd.offset]!;
   }
 

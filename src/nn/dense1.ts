@@ -2,18 +2,21 @@
  * A Dense layer with one output (linear) on a heap (../kernels/heap.ts: operands are heap indices),
  * the quantum CNN's last layer: y[r] = b + Σ_i x[r][i]·W[i], W [nIn].
  *
- * The forward product runs on two columns, [W | 0] with bias [b, 0], and the weight gradient's
- * row sum on two rows, [c; anything]: the SIMD kernels' paired rows and vector columns.
+ * The forward product runs on `cols` columns (the numbers of one SIMD vector: 2 in f64, 4 in f32),
+ * [W | 0 …] with bias [b, 0 …], so the kernel's vector loop takes it (the first column is summed as
+ * a single column would be), and the weight gradient's row sum on two rows, [c; anything]: the
+ * SIMD kernels' paired rows and vector columns.
  */
 import type { HeapKernels } from '../kernels/heap.js';
 
 export class Dense1 {
-  constructor(readonly nIn: number) {}
+  constructor(readonly nIn: number, readonly cols: number) {}
 
-  /** y[yo + r] = b + Σ_i x[r][i]·W[i], r < n, from w2 = [W | 0] ([nIn][2]) and b2 = [b, 0], through y2 [n][2]. */
+  /** y[yo + r] = b + Σ_i x[r][i]·W[i], r < n, from w2 = [W | 0 …] ([nIn][cols]) and b2 = [b, 0 …], through y2 [n][cols]. */
   forward(k: HeapKernels, x: number, n: number, w2: number, b2: number, y2: number, y: Float64Array, yo: number): void {
-    k.matmul(x, n, this.nIn, w2, 2, y2, b2);
-    for (let r = 0; r < n; r++) y[yo + r] = k.heap[y2 + 2 * r]!;
+    const C = this.cols;
+    k.matmul(x, n, this.nIn, w2, C, y2, b2);
+    for (let r = 0; r < n; r++) y[yo + r] = k.heap[y2 + C * r]!;
   }
 
   /**

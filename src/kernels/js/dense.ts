@@ -10,7 +10,7 @@
  * duplicate that is not stored; leftover columns (the gradient's leftover inputs) go 1 at a time.
  *
  * Each output is summed in index order from its start value (the bias, or 0) and, where the
- * kernel accumulates, added to the stored value last; dense-simd.ts reproduces exactly this order,
+ * kernel accumulates, added to the stored value last; the SIMD kernels (../assembly/products.ts) reproduce exactly this order,
  * so both give the same numbers bit for bit.
  *
  * Every integer argument is coerced with `| 0` on entry. Callers may hand over integers that V8

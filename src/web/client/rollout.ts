@@ -5,7 +5,7 @@
  * `sbptt animate` rasterises into a GIF) drawn through an image.
  */
 import { Unroll } from '../../bptt/unroll.js';
-import { simdDenseKernels } from '../../kernels/dense.js';
+import { kernelModule } from '../../kernels/module.js';
 import type { ProblemDefinition } from '../../physics/index.js';
 import { createScene, defaultEvery, frameSteps, sceneFor, type Rollout, type Scene } from '../../runs/animate/scenes.js';
 import { controllerFromJson } from '../../train/controller-file.js';
@@ -61,7 +61,7 @@ export function serverScene(f: RolloutFrames): Scene {
 
 /** Which dense kernels the network runs on here: WebAssembly SIMD, or the plain-JS fallback. */
 export function kernelsInUse(): string {
-  return simdDenseKernels() ? 'WebAssembly SIMD kernels' : 'plain-JS kernels';
+  return kernelModule() ? 'WebAssembly SIMD kernels' : 'plain-JS kernels';
 }
 
 const FRAME_MS = 50;
