@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cartpole, quantum } from '../src/physics/index.js';
 import { finalLosses, smoothedSeries, type FigureRun } from '../src/runs/figures/data.js';
-import { compareModes, decadeThresholds, epochsToReach } from '../src/runs/reproduce/metrics.js';
+import { compareModes, epochsToReach, lossThresholds } from '../src/runs/reproduce/metrics.js';
 import { planStudy, studySweeps } from '../src/runs/reproduce/plan.js';
 import { remainingSeconds } from '../src/runs/reproduce/report.js';
 import { RunStore, type StoredRun } from '../src/runs/store.js';
@@ -33,8 +33,11 @@ test('threshold epochs on crafted curves: the first smoothed epoch at or below i
   assert.equal(epochsToReach(step, 0.5), 25);
   // A diverged run stops at its last finite epoch.
   assert.equal(epochsToReach(smoothedSeries(run([1, 1, NaN, 0]), 'testLoss', 1), 0.5), null);
-  assert.deepEqual(decadeThresholds([1.97, 2.1, 1.5]), [1e-1, 1e-2]);
-  assert.deepEqual(decadeThresholds([128, 127.9]), [10, 1]);
+  // The power of ten above the best final loss and a decade higher (cart-pole) …
+  assert.deepEqual(lossThresholds([1.97, 2.1, 1.5], 5.3e-3), [1e-1, 1e-2]);
+  // … or halfway to the start on a log scale when a decade higher is not below it (repulsion, quantum).
+  assert.deepEqual(lossThresholds([4.7, 4.9], 0.61), [2.2, 1]);
+  assert.deepEqual(lossThresholds([128], 62.9), [110, 100]);
 });
 
 test('mode comparisons: separated seeds reproduce, overlapping ones partly, a close or higher median not', () => {

@@ -15,15 +15,18 @@ export function epochsToReach(series: Series, threshold: number): number | null 
 }
 
 /**
- * Two thresholds one and two decades below the problem's starting loss, as powers of ten: with
- * the median test loss after the first epoch L₁, 10^(⌊log₁₀ L₁⌋ − 1) and 10^(⌊log₁₀ L₁⌋ − 2)
- * (cart-pole, L₁ ≈ 2: 1e-1 and 1e-2). One rule for every problem, whatever its loss's scale.
+ * Two loss levels worth timing, from the problem's starting loss L₁ (median test loss after the
+ * first epoch) and the best final loss reached: the power of ten just above the best, t₂, and one
+ * decade higher, t₁ = 10·t₂ — or, when that is not below L₁, the level halfway between L₁ and t₂ on
+ * a log scale (two significant digits). Cart-pole with L₁ ≈ 2 and a best of 5e-3 gives 1e-1 and 1e-2.
  */
-export function decadeThresholds(firstLosses: readonly number[]): [number, number] {
+export function lossThresholds(firstLosses: readonly number[], bestFinal: number): [number, number] {
   const finite = firstLosses.filter((v) => Number.isFinite(v) && v > 0);
-  if (finite.length === 0) return [1e-1, 1e-2];
-  const top = Math.floor(Math.log10(spreadOf(finite).center));
-  return [Number(`1e${top - 1}`), Number(`1e${top - 2}`)];
+  if (finite.length === 0 || !(bestFinal > 0) || !Number.isFinite(bestFinal)) return [1e-1, 1e-2];
+  const start = spreadOf(finite).center;
+  const low = Number(`1e${Math.ceil(Math.log10(bestFinal))}`);
+  const high = 10 * low < start ? 10 * low : Number(Math.sqrt(start * low).toPrecision(2));
+  return [high, low];
 }
 
 /** "reproduced", "partly reproduced" or "not reproduced". */

@@ -9,7 +9,7 @@
  *          with all three clipping modes (one seed, as the paper).
  *
  * `quick` keeps the core with one seed and fewer epochs (QUICK_EPOCHS): a check of the whole
- * pipeline in well under half an hour on two cores, not a reproduction.
+ * pipeline in under an hour on two cores, not a reproduction.
  */
 import { createHash } from 'node:crypto';
 import type { Mode } from '../../bptt/modes.js';
@@ -22,7 +22,7 @@ import { PAPER_CLIPS, PAPER_MODES, type SweepPlan } from '../sweep.js';
 /** The problems of the paper's study, in its order. */
 export const STUDY_PROBLEMS: readonly ProblemDefinition[] = [cartpole, repulsion, quantum];
 
-/** Epochs of `--quick` per problem: about 8, 11 and 10 minutes of one core at f32 on this kind of machine. */
+/** Epochs of `--quick` per problem: measured 22, 10 and 31 minutes of update time (4 runs each, f32) on a busy two-core machine. */
 export const QUICK_EPOCHS: Readonly<Record<string, number>> = { cartpole: 300, repulsion: 200, quantum: 100 };
 
 /** Seeds at the highest complexity (the paper ran one; its claims are about that panel). */

@@ -14,7 +14,7 @@ import { sweepFigureSpec } from '../figures/specs.js';
 import { sciNotation, sweepTable } from '../figures/table.js';
 import { duration } from '../format.js';
 import type { RunStore, StoredRun } from '../store.js';
-import { compareModes, decadeThresholds, epochsToReach, NO_DIFFERENCE, type Comparison } from './metrics.js';
+import { compareModes, epochsToReach, lossThresholds, NO_DIFFERENCE, type Comparison } from './metrics.js';
 import { highestComplexity, type StudyPlan } from './plan.js';
 
 export interface ReportOptions {
@@ -104,7 +104,8 @@ function thresholdTable(def: ProblemDefinition, runs: readonly Run[], thresholds
     rows.set(key, row);
   }
   return [
-    `Epochs until the smoothed test loss first reaches ${sciNotation(thresholds[0])} / ${sciNotation(thresholds[1])} (median over seeds; — when fewer than half of the seeds got there, with (reached/seeds) where some did not):`,
+    `Epochs until the smoothed test loss first reaches ${sciNotation(thresholds[0])} / ${sciNotation(thresholds[1])}: the power of ten just above the best final loss at the highest complexity, and a level between it and the starting loss ` +
+      '(median over seeds; — when fewer than half of the seeds got there, with (reached/seeds) where some did not):',
     '',
     `| ${def.complexity?.key ?? 'complexity'} | clip | ${modes.join(' | ')} |`,
     `|---|---|${modes.map(() => '---:|').join('')}`,
@@ -127,8 +128,10 @@ export async function problemReport(store: RunStore, plan: StudyPlan, figureDir:
   const runs = await runsOf(store, plan);
   const def = plan.problem;
   const top = highestComplexity(def) ?? '';
-  const first = runs.filter((r) => complexityOf(def, r) === top && r.records.length > 0).map((r) => r.records[0]!.testLoss ?? NaN);
-  return { problem: def, runs, thresholds: decadeThresholds(first), claims: claimsOf(def, runs), figure: await writeProblemFigure(def, runs, figureDir, svg) };
+  const atTop = runs.filter((r) => complexityOf(def, r) === top && r.records.length > 0);
+  const first = atTop.map((r) => r.records[0]!.testLoss ?? NaN);
+  const best = Math.min(...finalLosses(def, atTop).map((e) => e.finalLoss ?? Infinity));
+  return { problem: def, runs, thresholds: lossThresholds(first, best), claims: claimsOf(def, runs), figure: await writeProblemFigure(def, runs, figureDir, svg) };
 }
 
 function coverage(plan: StudyPlan, runs: readonly Run[]): string {
@@ -151,7 +154,7 @@ function section(report: ProblemReport, plan: StudyPlan, figureRel: string | nul
   ];
   if (runs.every((r) => r.records.length === 0)) return [...lines, 'No epochs stored yet.', ''];
   if (figureRel) lines.push(`![${def.title}: smoothed test loss per complexity and mode](${figureRel})`, '');
-  lines.push(sweepTable(def, runs, { headings: false }).trimEnd(), '', ...thresholdTable(def, runs, report.thresholds), '', '### The paper\'s claims', '');
+  lines.push(sweepTable(def, runs, { headings: false }).trimEnd(), '', ...thresholdTable(def, runs, report.thresholds), '', plan.quick ? '### The paper\'s claims, on this quick check\'s short runs (not a verdict on the study)' : '### The paper\'s claims', '');
   lines.push(...report.claims.map(claimLine));
   const trend = trendLine(def, runs);
   if (trend) lines.push(trend);
