@@ -66,14 +66,14 @@ test('the demo states its duration, uses the default store, and every Next: comm
     for (const line of next) {
       const args = words(line.split(/\s{3,}/)[0]!).slice(2);
       if (args[0] === 'serve') {
-        assert.equal(await serveOnce(dir, [...args, '--port', '0']), '4');
+        assert.equal(await serveOnce(dir, [...args, '--port', '0']), '2');
         continue;
       }
       const r = sbptt(dir, args);
       assert.equal(r.code, 0, `${line}\n${r.err}`);
       assert.ok(r.out.length > 0, line);
     }
-    for (const f of ['figures/toy.png', 'figures/demo-cartpole-2.png', 'figures/demo-cartpole-2.md']) assert.ok(existsSync(join(dir, f)), f);
+    for (const f of ['figures/toy.png', 'figures/demo-cartpole4-2.png', 'figures/demo-cartpole4-2.md']) assert.ok(existsSync(join(dir, f)), f);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
