@@ -102,3 +102,26 @@ test('violations are one line naming the flag, the value and the limit, exit 2, 
   assert.ok(!existsSync(store), 'nothing was stored: the store was never created');
   assert.throws(() => parseSweepName('ok name'), /--name: got "ok name"/);
 });
+
+test('animate refuses, in one line and quickly, a run whose controller throws the system out of any drawable range', async () => {
+  const { RunStore } = await import('../src/runs/store.js');
+  const { controllerToJson } = await import('../src/train/controller-file.js');
+  const { animateRun } = await import('../src/runs/animate/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'sbptt-huge-'));
+  const path = join(dir, 'runs.sqlite');
+  const store = await RunStore.open(path);
+  const config = resolveTrainConfig(cartpole, { epochs: 1, trainSize: 8, testSize: 8, settings: { poles: 1, steps: 20, width: 4, zeroLastKernel: false } });
+  const id = await store.createRun(config);
+  const problem = cartpole.create(config.settings);
+  // Huge parameters: the force saturates the cart-pole into non-finite states within 20 steps.
+  const params = problem.controller.initParams(new (await import('../src/engine/random.js')).Rng(1)).map((v) => v * 1e6);
+  await store.finish(id, 'done', null, controllerToJson(config, problem, params));
+  const t0 = Date.now();
+  await assert.rejects(animateRun(store, id, cartpole), /^Error: run 1: its rollout reaches (states of [\d.]+e\+\d+|non-finite states) \(at most 1e\+6 are drawn\): the trained controller drives the system far off; there is nothing to animate$/);
+  assert.ok(Date.now() - t0 < 5000, `${Date.now() - t0} ms`);
+  await store.close();
+  const r = await sbptt('animate', '1', '--out', join(dir, 'a.gif'), '--store', path);
+  assert.equal(r.code, 2, r.err);
+  assert.match(r.err, /^sbptt: error: run 1: its rollout reaches (states of \S+|non-finite states) .* nothing to animate\n$/);
+  assert.ok(!existsSync(join(dir, 'a.gif')));
+});
