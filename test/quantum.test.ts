@@ -292,7 +292,7 @@ test('settings: defaults, preset, reference dataset names and clear errors', () 
   assert.deepEqual([quantum.complexity?.key, quantum.complexity?.values, quantum.reportsPhysicsLoss, quantum.updateSizePanel, quantum.training.mode], ['target', [3, 4, 5], false, true, 'combined']);
   assert.equal(quantum.complexity?.label?.(3), 'target 3 (paper: 2)');
   assert.throws(() => quantum.create(resolveSettings(quantum, { nx: 33 })), /--nx: got 33, expected an even number/);
-  assert.throws(() => resolveSettings(quantum, { nx: 6 }), /--nx: got "6", expected an integer ≥ 8/);
+  assert.throws(() => resolveSettings(quantum, { nx: 6 }), /--nx: got "6", expected an integer from 8 to 4096/);
   assert.throws(() => resolveSettings(quantum, { weighting: '2-1' }), /--weighting: got "2-1", expected one of 1-1, 3-1, 7-1, 15-1/);
   assert.throws(() => quantum.create(resolveSettings(quantum, { nx: 8, target: 9 })), /--target: got 9, expected an integer from 1 to Nx = 8/);
   assert.throws(() => resolveSettings(quantum, { loss: 'sum' }), /--loss: got "sum", expected one of continuous, final/);

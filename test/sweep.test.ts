@@ -98,7 +98,7 @@ test('sweep CLI errors are clear', async () => {
   for (const [args, msg] of [
     [['sweep', 'pendulum'], /unknown command 'pendulum'|too many arguments/],
     [['sweep', 'cartpole', '--modes', 'X'], /--modes: unknown gradient mode "X"/],
-    [['sweep', 'cartpole', '--workers', 'two'], /--workers: got "two", expected a whole number/],
+    [['sweep', 'cartpole', '--workers', 'two'], /--workers: got "two", expected an integer from 0 to 1,024/],
   ] as [string[], RegExp][]) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--store', tmp()], { encoding: 'utf8' });
     assert.notEqual(r.status, 0);

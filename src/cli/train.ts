@@ -82,7 +82,6 @@ async function readConfigFile(path: string): Promise<{ problem: LoadedProblem; o
  * the same command resumes; anything else is refused unless --force.
  */
 async function runOfOut(out: string, force: boolean, config: TrainConfig, store: RunStore): Promise<StoredRun | null> {
-  checkWritableFolder('--out', out);
   if (!existsSync(out)) return null;
   const files = readdirSync(out);
   if (files.length === 0) return null;
