@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { runCli } from '../src/cli/program.js';
+import { cliHere } from './helpers/cli.js';
 import { cartpole, parseDecimal, parseSetting, quantum, repulsion } from '../src/physics/index.js';
 import { RunStore } from '../src/runs/store.js';
 import { resolveTrainConfig } from '../src/train/config.js';
@@ -48,25 +48,7 @@ const POSITIVE = new Set(['--lr', '--clip-value', '--duration', '--dt']);
 const badFor = (flag: string): fc.Arbitrary<string> =>
   fc.oneof(notDecimal, flag === '--angle' ? badAngle : POSITIVE.has(flag) ? badPositive : COUNT0.has(flag) ? badCount0 : badCount);
 
-/** Runs the command line here, capturing what it writes; resolves with the exit code and output. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const write = { out: process.stdout.write, err: process.stderr.write };
-  let out = '', err = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => ((out += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((err += String(chunk)), true)) as typeof process.stderr.write;
-  const saved = process.exitCode;
-  try {
-    const code = await Promise.race([
-      runCli(['node', 'sbptt', ...args]),
-      new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`hang: sbptt ${args.join(' ')}`)), 5000).unref()),
-    ]);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-    process.exitCode = saved;
-  }
-}
+const cli = cliHere;
 
 // A store that cannot exist (its folder is a file): input wrongly accepted fails fast at the store
 // with a message about it, instead of training here.
