@@ -66,6 +66,7 @@ const COMMANDS: { cmd: string[]; numeric: string[]; valid: string[][] }[] = [
   { cmd: ['train', 'quantum', '--store', store], numeric: ['--nx', '--steps', '--dt', '--target', '--width', '--epochs'], valid: [['--mode', 'C'], ['--quiet']] },
   { cmd: ['train', 'repulsion', '--store', store], numeric: ['--drivers', '--evaders', '--steps', '--duration', '--batch'], valid: [['--mode', 'M'], ['--clip', 'VALUE']] },
   { cmd: ['sweep', 'cartpole', '--store', store], numeric: ['--seeds', '--workers', '--lease', '--checkpoint-every', '--epochs', '--lr'], valid: [['--modes', 'R,C'], ['--clip', 'NONE']] },
+  { cmd: ['check', 'cartpole'], numeric: ['--samples', '--seed', '--steps', '--poles'], valid: [['--width', '4']] },
   { cmd: ['toy'], numeric: ['--angle', '--lr', '--iterations'], valid: [['--json']] },
   { cmd: ['plot', 'x', '--store', store], numeric: ['--window'], valid: [] },
   { cmd: ['animate', '1', '--store', store], numeric: ['--samples', '--every'], valid: [] },
