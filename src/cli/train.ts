@@ -3,11 +3,12 @@
  * settings; `sbptt train --config <run>/config.json` reruns a run from its folder (same config,
  * same seed: the same numbers).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { PAPER_LETTER } from '../bptt/modes.js';
+import { writeRunConfig } from '../runs/output.js';
 import { builtinProblem, loadProblemModule, type LoadedProblem } from '../runs/problems.js';
 import { defaultStorePath, RunStore, type StoredRun } from '../runs/store.js';
 import { STORE_FLAG, STORE_HELP } from './store-arg.js';
@@ -108,11 +109,10 @@ async function runTrain({ definition: def, source }: LoadedProblem, overrides: T
     if (run && run.status === 'running' && !run.interrupted) throw new Error(busyMessage(run, store));
     if (run) process.stderr.write(`${out} holds unfinished run ${run.id} with this config: resuming it\n`);
     else {
+      // The folder holds the config from the start (and before the run is stored, so a folder that
+      // cannot be written leaves nothing behind): the same command finds the run again after a kill.
+      writeRunConfig(out, config, source);
       run = await store.run(await store.createRun(config, null, source, resolve(out)));
-      // The folder names its run from the start: the same command finds it again after a kill.
-      mkdirSync(out, { recursive: true });
-      const problemModule = source.kind === 'module' ? { problemModule: source.path } : {};
-      writeFileSync(join(out, 'config.json'), JSON.stringify({ ...config, ...problemModule }, null, 2) + '\n');
     }
     await trainStoredRun(store, run, def, source, out, Boolean(opts.quiet));
   } finally {
