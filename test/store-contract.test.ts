@@ -102,6 +102,43 @@ function contract(backend: string, location: () => Promise<string>): void {
       await store.close();
     });
 
+    test('a run whose process is gone is interrupted; a malformed row is skipped with its id; a train run keeps its folder', async () => {
+      const store = await RunStore.open(await location());
+      const [live, dead, expired, broken] = [
+        await store.createRun(config(0), null, undefined, '/runs/a'),
+        await store.createRun(config(1)),
+        await store.createRun(config(2)),
+        await store.createRun(config(3)),
+      ];
+      assert.equal((await store.run(live)).outDir, '/runs/a');
+      assert.equal((await store.run(dead)).outDir, null);
+      // A process that has exited: its pid is gone on this host.
+      const gone = await new Promise<number>((resolve) => {
+        const p = spawn(process.execPath, ['-e', '']);
+        p.on('exit', () => resolve(p.pid!));
+      });
+      await store.claimRun(live, newOwner(), 60);
+      await store.claimRun(dead, { ...newOwner(), pid: gone }, 60);
+      const owner = newOwner();
+      await store.claimRun(expired, owner, 60);
+      await store.saveProgress(expired, snapshot(1), owner, 0); // its lease ends now
+      const shown = new Map((await store.runs()).map((r) => [r.id, [r.status, r.interrupted]]));
+      assert.deepEqual([live, dead, expired, broken].map((id) => shown.get(id)), [['running', false], ['running', true], ['running', true], ['queued', false]]);
+      assert.equal(await store.claimRun(dead, newOwner(), 60), true, 'a run of a dead process is claimed again');
+
+      const raw = (sql: string): Promise<unknown> =>
+        store.kind === 'sqlite' ? Promise.resolve((store as unknown as { db: { exec(s: string): void } }).db.exec(sql)) : (store as unknown as { pool: { query(s: string): Promise<unknown> } }).pool.query(sql);
+      await raw(`UPDATE runs SET config = '{"epochs": "many"' WHERE id = ${broken}`);
+      const skipped: string[] = [];
+      const ids = (await store.runs({ onSkip: (e) => skipped.push(`${e.run}: ${e.message}`) })).map((r) => r.id);
+      assert.deepEqual(ids, [live, dead, expired]);
+      assert.equal(skipped.length, 1);
+      assert.match(skipped[0]!, new RegExp(`^${broken}: run ${broken} in .+ is malformed \\(its config is not valid JSON: .*\\); it is skipped in listings$`));
+      await raw(`UPDATE runs SET config = '{"epochs": "many"}' WHERE id = ${broken}`);
+      await assert.rejects(store.run(broken), new RegExp(`^Error: run ${broken} in .+ is malformed \\(its config is not a training config\\)`));
+      await store.close();
+    });
+
     test('two processes creating one sweep at once make its runs once', async () => {
       const where = await location();
       await (await RunStore.open(where)).close();

@@ -15,12 +15,12 @@ export function checkCommand(problems: readonly ProblemCommand[]): Command {
     const sub = new Command(p.command).description(`check ${p.definition.title}`);
     addSettingOptions(sub, p.definition)
       .option('--seed <n>', 'seed of the sampled states and random controls (default 0)')
-      .option('--samples <n>', 'states checked at once (default 2)')
+      .option('--samples <n>', 'states checked at once, at most 1024 (default 2)')
       .action((opts: Record<string, unknown>) => {
         const settings = resolveSettings(p.definition, settingsFromOptions(p.definition, opts));
         const seed = opts.seed === undefined ? 0 : Number(opts.seed);
         if (!/^\d{1,9}$/.test(String(opts.seed ?? 0))) throw new Error(`--seed: got "${String(opts.seed)}", expected an integer from 0 to 999999999`);
-        const samples = opts.samples === undefined ? 2 : parsePositiveInt('samples', opts.samples);
+        const samples = opts.samples === undefined ? 2 : parsePositiveInt('samples', opts.samples, 1024);
         const parts = checkProblem(p.definition, settings, { seed, samples });
         const rows = parts.map((r) => [r.part, r.ok ? 'pass' : 'FAIL', Number.isNaN(r.worst) ? '—' : r.worst.toExponential(2), r.detail]);
         process.stdout.write(table(['part', 'result', 'worst rel. error', 'what'], rows) + '\n');

@@ -1,20 +1,6 @@
 #!/usr/bin/env node
-/** The `sbptt` command line. User mistakes print one clear line and exit 2, never a stack trace. */
-import { Command, CommanderError } from 'commander';
-import { animateCommand } from './animate.js';
-import { checkCommand } from './check.js';
-import { problemCommands } from './problem-args.js';
-import { demoCommand } from './demo.js';
-import { diagnoseCommand } from './diagnose.js';
-import { plotCommand } from './plot.js';
-import { exportCommand, runsCommand } from './runs.js';
-import { reproduceCommand } from './reproduce.js';
-import { resumeCommand } from './resume.js';
-import { serveCommand } from './serve.js';
-import { sweepCommand } from './sweep.js';
-import { toyCommand } from './toy.js';
-import { trainCommand } from './train.js';
-import { migrateCommand, workerCommand } from './worker.js';
+/** The `sbptt` command line (src/cli/program.ts). User mistakes print one clear line and exit 2, never a stack trace. */
+import { runCli } from './program.js';
 
 // `sbptt export 3 | head`: the reader left; stop quietly instead of printing an EPIPE stack trace.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -22,46 +8,4 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-try {
-  // A problem module named after train/sweep/check is loaded first: its settings become flags.
-  const problems = await problemCommands(process.argv.slice(2));
-  const program = new Command('sbptt')
-    .description('stable-bptt: train controllers through differentiable physics with stabilised backpropagation through time')
-    .version('0.1.0')
-    .showHelpAfterError('(add --help for usage)')
-    .enablePositionalOptions()
-    .exitOverride();
-  program.addCommand(trainCommand(problems));
-  program.addCommand(resumeCommand());
-  program.addCommand(checkCommand(problems));
-  program.addCommand(toyCommand());
-  program.addCommand(demoCommand());
-  program.addCommand(sweepCommand(problems));
-  program.addCommand(runsCommand());
-  program.addCommand(exportCommand());
-  program.addCommand(plotCommand());
-  program.addCommand(reproduceCommand());
-  program.addCommand(animateCommand());
-  program.addCommand(diagnoseCommand(problems));
-  program.addCommand(serveCommand());
-  program.addCommand(workerCommand());
-  program.addCommand(migrateCommand());
-  for (const c of program.commands) {
-    c.exitOverride();
-    for (const s of c.commands) s.exitOverride();
-  }
-  // `sbptt help foo`: Commander would print the general help; say what is wrong instead.
-  const [first, topic] = process.argv.slice(2);
-  if (first === 'help' && topic !== undefined && !program.commands.some((c) => c.name() === topic || c.aliases().includes(topic))) {
-    throw new Error(`help: unknown command ${JSON.stringify(topic.slice(0, 40))}; commands: ${program.commands.map((c) => c.name()).join(', ')}`);
-  }
-  await program.parseAsync(process.argv);
-} catch (e) {
-  if (e instanceof CommanderError) {
-    // Commander has printed its message (or the help) already.
-    process.exitCode = e.exitCode === 0 ? 0 : 2;
-  } else {
-    process.stderr.write(`sbptt: error: ${(e as Error).message}\n`);
-    process.exitCode = 2;
-  }
-}
+process.exitCode = await runCli(process.argv);

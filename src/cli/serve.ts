@@ -17,6 +17,17 @@ function parseHost(text: string): string {
   return text.replace(/^\[(.*)\]$/, '$1');
 }
 
+/** What binding to a non-loopback address exposes, in one line. */
+export function exposureWarning(host: string, storePath: string): string {
+  const everywhere = host === '0.0.0.0' || host === '::' || /^0+(\.0+){3}$/.test(host);
+  const who = everywhere ? 'every network interface of this machine: anyone on those networks' : `${host}: anyone who can reach that address`;
+  return (
+    `sbptt serve: warning: bound to ${who} can read every run, record and controller in ${storePath}; ` +
+    'and since the Host check is off, a web page on any site can read it too through DNS rebinding. ' +
+    'Serve on 127.0.0.1 (the default) unless the network is trusted.'
+  );
+}
+
 interface ServeFlags {
   store?: string;
   host: string;
@@ -50,13 +61,7 @@ export function serveCommand(): Command {
         await store.close();
         throw e;
       }
-      if (!loopbackOnly) {
-        process.stderr.write(
-          `sbptt serve: warning: bound to ${host}, not a loopback address: anyone who can reach this address (other machines, or the whole network for 0.0.0.0 / ::) ` +
-            `can read every run, record and controller in ${store.path}; and since requests naming any host name are answered, a web page elsewhere ` +
-            `can read it through DNS rebinding. Serve on 127.0.0.1 (the default) unless the network is trusted.\n`,
-        );
-      }
+      if (!loopbackOnly) process.stderr.write(exposureWarning(host, store.path) + '\n');
       if ((store as { snapshotOnly?: boolean }).snapshotOnly) {
         process.stderr.write(`sbptt serve: note: the folder of ${store.path} is not writable: serving the store read-only, as it is now (later changes are not seen)\n`);
       }

@@ -3,12 +3,13 @@
  * settings; `sbptt train --config <run>/config.json` reruns a run from its folder (same config,
  * same seed: the same numbers).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { fieldLabel } from '../bptt/modes.js';
 import { recordedWarmStart, resolveWarmStart, type WarmStart } from '../runs/init.js';
+import { writeRunConfig } from '../runs/output.js';
 import { warmStartSnapshot } from '../train/warm-start.js';
 import { builtinProblem, loadProblemModule, type LoadedProblem } from '../runs/problems.js';
 import { defaultStorePath, RunStore, type StoredRun } from '../runs/store.js';
@@ -84,7 +85,6 @@ async function readConfigFile(path: string): Promise<{ problem: LoadedProblem; o
  * the same command resumes; anything else is refused unless --force.
  */
 async function runOfOut(out: string, force: boolean, config: TrainConfig, store: RunStore): Promise<StoredRun | null> {
-  checkWritableFolder('--out', out);
   if (!existsSync(out)) return null;
   const files = readdirSync(out);
   if (files.length === 0) return null;
@@ -116,12 +116,11 @@ async function runTrain({ definition: def, source }: LoadedProblem, overrides: T
     if (run && run.status === 'running' && !run.interrupted) throw new Error(busyMessage(run, store));
     if (run) process.stderr.write(`${out} holds unfinished run ${run.id} with this config: resuming it\n`);
     else {
+      // The folder holds the config from the start (and before the run is stored, so a folder that
+      // cannot be written leaves nothing behind): the same command finds the run again after a kill.
+      writeRunConfig(out, config, source);
       run = await store.run(await store.createRun(config, null, source, resolve(out)));
       if (warm) await store.saveProgress(run.id, warmStartSnapshot(config, warm.params));
-      // The folder names its run from the start: the same command finds it again after a kill.
-      mkdirSync(out, { recursive: true });
-      const problemModule = source.kind === 'module' ? { problemModule: source.path } : {};
-      writeFileSync(join(out, 'config.json'), JSON.stringify({ ...config, ...problemModule }, null, 2) + '\n');
     }
     await trainStoredRun(store, run, def, source, out, Boolean(opts.quiet));
   } finally {

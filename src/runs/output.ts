@@ -14,6 +14,15 @@ export interface RunFiles {
   controller: string;
 }
 
+/** Writes <dir>/config.json alone (a `train` run's folder names its run from the start); returns its path. */
+export function writeRunConfig(dir: string, config: TrainConfig, source?: ProblemSource): string {
+  mkdirSync(dir, { recursive: true });
+  const problemModule = source?.kind === 'module' ? { problemModule: source.path } : {};
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ ...config, ...problemModule }, null, 2) + '\n');
+  return file;
+}
+
 /** config.json holds the config and, for a problem from a module, its path (`train --config` finds it again). */
 export function writeRunFolder(dir: string, trainer: Trainer, source?: ProblemSource): RunFiles {
   mkdirSync(dir, { recursive: true });
@@ -25,8 +34,7 @@ export function writeRunFolder(dir: string, trainer: Trainer, source?: ProblemSo
     json: join(dir, 'records.json'),
     controller: join(dir, 'controller.json'),
   };
-  const problemModule = source?.kind === 'module' ? { problemModule: source.path } : {};
-  writeFileSync(files.config, JSON.stringify({ ...config, ...problemModule }, null, 2) + '\n');
+  writeRunConfig(dir, config, source);
   writeFileSync(files.csv, recordsToCsv(trainer.records, columns));
   const summary = { status: trainer.status, reason: trainer.reason, columns, records: trainer.records };
   writeFileSync(files.json, JSON.stringify(summary, null, 2) + '\n');

@@ -10,7 +10,7 @@ import type { ControllerFile } from '../train/controller-file.js';
 import type { EpochRecord } from '../train/record.js';
 import type { TrainSnapshot } from '../train/trainer.js';
 import {
-  EPOCH_COLUMNS, MIGRATIONS, RUN_COLUMNS, SCHEMA_VERSION, checkpointJson, codeVersion, freshDiagnoses, fromDiagnosisRow, fromRow, fromRows, later, now, schemaError,
+  EPOCH_COLUMNS, MIGRATIONS, RUN_COLUMNS, SCHEMA_VERSION, checkpointJson, codeVersion, freshDiagnoses, fromDiagnosisRow, fromRow, fromRows, later, now, ownerIsDead, schemaError,
   type DiagnosisRow, type RunRow,
 } from './store-schema.js';
 import { LeaseLostError, type FinalStatus, type OpenOptions, type Owner, type RunFilter, type RunStore, type StoredDiagnosis, type StoredRun } from './store.js';
@@ -152,8 +152,19 @@ export class PgStore implements RunStore {
        WHERE id = $1 AND (status = 'queued' OR (status = 'running' AND ($7 OR owner = $3 OR lease_until IS NULL OR lease_until <= $2)))`,
       [id, now(), owner.token, owner.host, owner.pid, later(leaseSeconds), takeover],
     );
-    if (r.rowCount === 0) await this.run(id); // throws for an unknown id
-    return r.rowCount === 1;
+    if (r.rowCount === 1) return true;
+    const held = (await this.pool.query('SELECT status, owner, owner_host, owner_pid FROM runs WHERE id = $1', [id])).rows[0] as
+      | { status: string; owner: string | null; owner_host: string | null; owner_pid: number | null }
+      | undefined;
+    if (!held) throw new Error(`no run with id ${id} in ${this.path}`);
+    if (held.status !== 'running' || !ownerIsDead(held.owner_host, held.owner_pid)) return false;
+    // Its process is dead on this host: take it over, unless someone else did in the meantime.
+    const t = await this.pool.query(
+      `UPDATE runs SET started_at = COALESCE(started_at, $2), owner = $3, owner_host = $4, owner_pid = $5, lease_until = $6
+       WHERE id = $1 AND status = 'running' AND owner IS NOT DISTINCT FROM $7`,
+      [id, now(), owner.token, owner.host, owner.pid, later(leaseSeconds), held.owner],
+    );
+    return t.rowCount === 1;
   }
 
   private async holdLease(c: Queryable, id: number, owner: Owner | undefined, leaseSeconds: number): Promise<void> {

@@ -80,9 +80,10 @@ export async function animateRun(store: RunStore, id: number, def: ProblemDefini
   // A controller that throws the system far off (huge but finite states) has no picture worth
   // drawing, and the drawing of such numbers would take minutes and gigabytes.
   let largest = 0;
-  for (const x of rollout.states) for (const v of x) largest = Math.max(largest, Math.abs(v));
-  if (!(largest <= MAX_DRAWN_STATE)) {
-    throw new Error(`run ${id}: its rollout reaches states of ${largest.toExponential(2)} (at most ${MAX_DRAWN_STATE.toExponential(0)} are drawn): the trained controller drives the system far off; there is nothing to animate`);
+  for (const x of rollout.states) for (const v of x) largest = Number.isNaN(v) ? Infinity : Math.max(largest, Math.abs(v));
+  if (largest > MAX_DRAWN_STATE) {
+    const what = Number.isFinite(largest) ? `states of ${largest.toExponential(2)}` : 'non-finite states';
+    throw new Error(`run ${id}: its rollout reaches ${what} (at most ${MAX_DRAWN_STATE.toExponential(0)} are drawn): the trained controller drives the system far off; there is nothing to animate`);
   }
   const mode = fieldLabel(run.config);
   const title = `run ${run.id} · ${run.problem} · ${mode} · ${run.epochsDone} epochs`;

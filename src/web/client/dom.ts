@@ -54,6 +54,11 @@ export function modeLetter(run: StoredRun): string {
   return fieldLabel(run.config);
 }
 
+/** What a run's status shows: `interrupted` for a running run whose process is gone (`sbptt resume` continues it). */
+export function runStatus(run: { status: string; interrupted?: boolean }): string {
+  return run.interrupted ? 'interrupted' : run.status;
+}
+
 export function statusBadge(status: string): HTMLElement {
   return h('span', { class: `badge badge-${status}`, 'data-status': status }, status);
 }

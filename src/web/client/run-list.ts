@@ -5,7 +5,7 @@
  */
 import { BUILTIN_PROBLEMS } from '../../physics/index.js';
 import type { RunListEntry } from '../api-types.js';
-import { compareHref, duration, fill, h, modeLetter, progress, runHref, sci, statusBadge, sweepHref, when } from './dom.js';
+import { compareHref, duration, fill, h, modeLetter, progress, runHref, runStatus, sci, statusBadge, sweepHref, when } from './dom.js';
 
 type Key = 'id' | 'problem' | 'complexity' | 'mode' | 'clip' | 'status' | 'epochs' | 'testLoss' | 'time' | 'sweep' | 'created';
 
@@ -48,7 +48,7 @@ function toRow(run: RunListEntry): Row {
       complexity,
       mode,
       clip: run.config.clip,
-      status: run.status,
+      status: runStatus(run),
       epochs: run.epochsDone,
       testLoss: run.lastTestLoss,
       time: run.trainSeconds,
@@ -103,7 +103,7 @@ export class RunList {
     const words = this.search.value.toLowerCase().split(/\s+/).filter(Boolean);
     const out = this.rows.filter((r) => {
       for (const f of FILTERS) if (this.selects[f].value && String(r.values[f]) !== this.selects[f].value) return false;
-      const text = `#${r.run.id} ${r.problem} ${r.run.problem} ${r.complexity} ${r.mode} ${r.run.config.mode} ${r.run.config.clip} ${r.run.status} ${r.run.sweep ?? ''}`.toLowerCase();
+      const text = `#${r.run.id} ${r.problem} ${r.run.problem} ${r.complexity} ${r.mode} ${r.run.config.mode} ${r.run.config.clip} ${runStatus(r.run)} ${r.run.sweep ?? ''}`.toLowerCase();
       return words.every((w) => text.includes(w));
     });
     const { key, desc } = this.sort;
@@ -140,7 +140,7 @@ export class RunList {
         r.complexity,
         r.mode,
         r.run.config.clip,
-        statusBadge(r.run.status),
+        statusBadge(runStatus(r.run)),
         progress(r.run.epochsDone, r.run.config.epochs),
         h('span', { class: 'num', 'data-value': r.run.lastTestLoss ?? '' }, sci(r.run.lastTestLoss)),
         r.run.epochsDone > 0 ? duration(r.run.trainSeconds) : '—',

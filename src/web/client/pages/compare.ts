@@ -10,7 +10,7 @@ import { chartSettings, chartToolbar, onChartSettings } from '../chart-settings.
 import { Chart, downloadButtons } from '../charts.js';
 import { compareChart, CSV_COLUMNS, runLabel } from '../compare.js';
 import { rowsToCsv, RUN_PALETTE, type CurveRow } from '../curves.js';
-import { compareHref, fill, h, link, runHref, sci, statusBadge } from '../dom.js';
+import { compareHref, fill, h, link, runHref, sci, runStatus, statusBadge } from '../dom.js';
 import type { Page } from '../router.js';
 
 export function comparePage(root: HTMLElement, ids: number[]): Page {
@@ -62,7 +62,7 @@ export function comparePage(root: HTMLElement, ids: number[]): Page {
             const color = h('span', { class: 'dot' });
             color.style.background = RUN_PALETTE[i % RUN_PALETTE.length]!;
             if (!e) return h('tr', {}, h('td', {}), h('td', {}, `#${id}`), h('td', { class: 'error' }, missing.includes(id) ? 'not in the store' : 'loading …'), h('td', {}), h('td', {}), h('td', {}), h('td', {}, remove(id)));
-            return h('tr', { 'data-run': id }, h('td', {}, color), h('td', {}, link(runHref(id), `#${id}`)), h('td', {}, runLabel(e.run)), h('td', {}, statusBadge(e.run.status)), h('td', {}, `${e.run.epochsDone}/${e.run.config.epochs}`), h('td', { class: 'num' }, sci(e.records.at(-1)?.testLoss)), h('td', {}, remove(id)));
+            return h('tr', { 'data-run': id }, h('td', {}, color), h('td', {}, link(runHref(id), `#${id}`)), h('td', {}, runLabel(e.run)), h('td', {}, statusBadge(runStatus(e.run))), h('td', {}, `${e.run.epochsDone}/${e.run.config.epochs}`), h('td', { class: 'num' }, sci(e.records.at(-1)?.testLoss)), h('td', {}, remove(id)));
           }),
         ),
       ),

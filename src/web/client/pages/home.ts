@@ -42,7 +42,7 @@ export function homePage(root: HTMLElement): Page {
   );
   const stop = poll(async () => {
     const [s, all] = await Promise.all([api.sweeps(), api.runs()]);
-    const active = all.filter((r) => r.status === 'running').length;
+    const active = all.filter((r) => r.status === 'running' && !r.interrupted).length;
     totals.textContent = `${all.length} runs · ${active} running · ${s.length} sweeps`;
     fill(sweeps, sweepsTable(s));
     runs.update(all);

@@ -9,7 +9,7 @@ import { chartSettings, chartToolbar, onChartSettings } from '../chart-settings.
 import { Chart, downloadButtons } from '../charts.js';
 import { runCurvesChart, CSV_COLUMNS } from '../compare.js';
 import { rowsToCsv, type CurveRow } from '../curves.js';
-import { compareHref, duration, fill, h, modeLetter, sci, statusBadge, sweepHref, when } from '../dom.js';
+import { compareHref, duration, fill, h, modeLetter, sci, runStatus, statusBadge, sweepHref, when } from '../dom.js';
 import { gradientFlowPanel } from '../diagnose-panel.js';
 import { bundledProblem } from '../problem.js';
 import { computeRollout, kernelsInUse, RolloutPlayer, sceneOf, serverScene } from '../rollout.js';
@@ -156,7 +156,7 @@ export function runPage(root: HTMLElement, id: number): Page {
     run = next;
     if (first) document.title = `run ${id} · stable-bptt`;
     if (changed) {
-      fill(status, statusBadge(run.status));
+      fill(status, statusBadge(runStatus(run)));
       records = await api.records(id);
       info ??= await api.problem(id).catch(() => null);
       fill(factsBox, facts(run, info, records));

@@ -11,7 +11,7 @@ import { api, ApiError, poll } from '../api.js';
 import { chartSettings, chartToolbar, onChartSettings } from '../chart-settings.js';
 import { Chart, downloadButtons } from '../charts.js';
 import { rowsToCsv } from '../curves.js';
-import { compareHref, duration, fill, h, link, progress, runHref, sci, statusBadge, table } from '../dom.js';
+import { compareHref, duration, fill, h, link, progress, runHref, sci, runStatus, statusBadge, table } from '../dom.js';
 import { interactive } from '../interactive.js';
 import { figureProblem } from '../problem.js';
 import { notFoundPage, type Page } from '../router.js';
@@ -145,7 +145,7 @@ export function sweepPage(root: HTMLElement, name: string): Page {
           modeLabel({ ...r, records: [] }),
           r.config.clip,
           String(r.seed),
-          statusBadge(r.status),
+          statusBadge(runStatus(r)),
           progress(r.epochsDone, r.config.epochs),
           sci(finals.get(r.id)?.finalLoss ?? null),
           r.epochsDone > 0 ? duration(r.trainSeconds) : '—',
