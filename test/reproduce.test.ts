@@ -87,11 +87,15 @@ test('reproduce --quick at tiny sizes: a report whose tables are the store\'s re
   const first = sbptt(...args);
   assert.equal(first.code, 0, first.err);
   assert.match(first.out, /cartpole: 8\/8 runs finished; claims: /);
-  const md = readFileSync(report, 'utf8');
+  const index = readFileSync(report, 'utf8');
+  assert.match(index, /- \[multi-pole cart-pole swing-up\]\(reproduction\/cartpole\.md\): 8 of 8 runs finished \(8 done\); the paper's claims: /);
+  assert.match(index, /- quantum state transfer in a 1-D box: not run yet; `sbptt reproduce quantum --quick` runs it\./);
+  const page = join(dir, 'docs', 'reproduction', 'cartpole.md');
+  const md = readFileSync(page, 'utf8');
   const svg = readFileSync(join(dir, 'docs', 'reproduction', 'cartpole.svg'), 'utf8');
   assert.ok(existsSync(join(dir, 'docs', 'reproduction', 'cartpole.png')));
   for (const text of ['poles = 4', '>R<', '>M<', '>C<', '>S<', '>NORM<']) assert.ok(svg.includes(text), text);
-  assert.match(md, /!\[multi-pole cart-pole swing-up[^\]]*\]\(reproduction\/cartpole\.png\)/);
+  assert.match(md, /!\[multi-pole cart-pole swing-up[^\]]*\]\(cartpole\.png\)/);
   assert.match(md, /Sweep `reproduce-cartpole-quick-[0-9a-f]{8}`: 8 of 8 runs finished/);
   return (async () => {
     const s = await RunStore.open(store, { create: false });
@@ -111,7 +115,7 @@ test('reproduce --quick at tiny sizes: a report whose tables are the store\'s re
     }
     const again = sbptt(...args);
     assert.equal(again.code, 0, again.err);
-    assert.equal(readFileSync(report, 'utf8').split('\n').filter((l) => l.startsWith('|')).join('\n'), md.split('\n').filter((l) => l.startsWith('|')).join('\n'), 'nothing rerun: the same tables');
+    assert.equal(readFileSync(page, 'utf8').split('\n').filter((l) => l.startsWith('|')).join('\n'), md.split('\n').filter((l) => l.startsWith('|')).join('\n'), 'nothing rerun: the same tables');
     const s2 = await RunStore.open(store, { create: false });
     assert.equal((await s2.runs()).length, 8, 'no new runs');
     await s2.close();

@@ -24,7 +24,7 @@ import { duration, exp, table } from './format.js';
 
 /**
  * The sweep: poles × modes, NORM clipping, the published reference states (256 for training and
- * 256 for testing). With 4 poles C pulls ahead of R after about 80 epochs (docs/reproduction.md).
+ * 256 for testing). With 4 poles C pulls ahead of R after about 80 epochs (docs/reproduction-quick/cartpole.md).
  */
 const POLES = [4];
 const MODES = ['R', 'C'];
@@ -116,7 +116,7 @@ export function demoCommand(): Command {
         const combined = stored.filter((r) => r.config.mode === 'combined' && r.status === 'done').at(-1);
         say(`3. The figure ${files.png} (and ${files.svg}): test loss on a log scale against the epoch, one panel`);
         say(`   per pole count, R in blue and C in green, each smoothed by a 30-epoch moving average.`);
-        say(`   (docs/reproduction.md has the same comparison for all three problems, over more epochs.)`);
+        say(`   (docs/reproduction-quick.md has this comparison for all three problems and all four modes.)`);
         say(`   The table ${files.md}, final test loss (30-epoch moving average at the last epoch):\n`);
         say(comparisonTable(problem, figureRuns));
         say();

@@ -1,9 +1,9 @@
 /** `sbptt reproduce [problem|all]`: the paper's study in the store, resumable, then its report (docs/reproduction.md). */
 import { availableParallelism, totalmem } from 'node:os';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { parsePrecision } from '../kernels/module.js';
-import { parseStudyProblems, planStudy, STUDY_SEEDS, studySweeps, QUICK_EPOCHS, type StudyOptions } from '../runs/reproduce/plan.js';
+import { parseStudyProblems, planStudy, STUDY_PROBLEMS, STUDY_SEEDS, studySweeps, QUICK_EPOCHS, type StudyOptions } from '../runs/reproduce/plan.js';
 import { defaultStorePath, RunStore } from '../runs/store.js';
 import { parsePositiveInt, type TrainOverrides } from '../train/config.js';
 import { STORE_FLAG, STORE_HELP } from './store-arg.js';
@@ -17,7 +17,7 @@ interface ReproduceFlags {
   precision: string;
   workers?: string;
   store?: string;
-  report: string;
+  report?: string;
   reportOnly?: boolean;
   testSizes?: string;
 }
@@ -31,7 +31,7 @@ export function reproduceCommand(): Command {
     .option('--precision <f32|f64>', "the controller's products (the physics stays float64)", 'f32')
     .option('--workers <n>', `parallel worker threads (default: the number of cores, ${availableParallelism()})`)
     .option(STORE_FLAG, STORE_HELP)
-    .option('--report <file>', 'the Markdown report; its figures go to a folder of the same name beside it', 'docs/reproduction.md')
+    .option('--report <file>', 'the index of the report; each problem\'s page and figure go to a folder of the same name beside it (default docs/reproduction.md, --quick: docs/reproduction-quick.md)')
     .option('--report-only', 'write the report from what the store holds, without training')
     .addOption(new Option('--test-sizes <json>', 'test only: training overrides on top of the paper\'s, e.g. {"epochs":3}').hideHelp())
     .action((problem: string, o: ReproduceFlags) => reproduce(problem, o));
@@ -39,6 +39,7 @@ export function reproduceCommand(): Command {
 
 async function reproduce(problem: string, o: ReproduceFlags): Promise<void> {
   const defs = parseStudyProblems(problem);
+  const report = o.report ?? (o.quick ? 'docs/reproduction-quick.md' : 'docs/reproduction.md');
   const opts: StudyOptions = {
     quick: o.quick === true,
     precision: parsePrecision(o.precision),
@@ -50,7 +51,7 @@ async function reproduce(problem: string, o: ReproduceFlags): Promise<void> {
   const plans = defs.map((d) => planStudy(d, { ...opts, availableBytes: totalmem() / workers }));
   const sweeps = studySweeps(plans);
   // Found before hours of training, not after.
-  checkWritableFolder('--report', dirname(o.report));
+  checkWritableFolder('--report', dirname(report));
   const location = defaultStorePath(o.store);
   const command = ['sbptt reproduce', problem, o.quick ? '--quick' : '', o.seeds ? `--seeds ${o.seeds}` : '', o.precision !== 'f32' ? `--precision ${o.precision}` : ''].filter(Boolean).join(' ');
   if (!o.reportOnly) {
@@ -63,13 +64,13 @@ async function reproduce(problem: string, o: ReproduceFlags): Promise<void> {
   const { writeReport } = await import('../runs/reproduce/report.js');
   const read = await RunStore.open(location, { create: false });
   try {
-    const reports = await writeReport(read, plans, { path: o.report, command, svg: o.testSizes !== undefined });
+    const reports = await writeReport(read, plans, { path: report, command, svg: o.testSizes !== undefined }, STUDY_PROBLEMS);
     for (const r of reports) {
       const done = r.runs.filter((x) => x.status === 'done' || x.status === 'diverged' || x.status === 'failed').length;
       const verdicts = r.claims.map((c) => c.comparison?.verdict ?? 'not judged').join('; ');
       process.stdout.write(`${r.problem.name}: ${done}/${r.runs.length} runs finished; claims: ${verdicts}\n`);
     }
-    process.stdout.write(`report: ${o.report}${reports.some((r) => r.figure) ? ` (figures beside it)` : ''}\n`);
+    process.stdout.write(`report: ${report}, with ${reports.map((r) => join(dirname(report), basename(report, '.md'), `${r.problem.name}.md`)).join(', ')}\n`);
   } finally {
     await read.close();
   }

@@ -3,7 +3,7 @@
  * bands), the final smoothed test loss with its spread, the epochs to reach two loss thresholds,
  * and a verdict on each of the paper's claims — every number read from the store's records.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import type { ProblemDefinition } from '../../physics/index.js';
@@ -215,35 +215,70 @@ function incompleteLines(runs: readonly Run[], plans: readonly StudyPlan[]): str
   ];
 }
 
-/** Writes the report and its figures; returns the per-problem reports. */
-export async function writeReport(store: RunStore, plans: readonly StudyPlan[], opts: ReportOptions): Promise<ProblemReport[]> {
-  const figureDir = join(dirname(opts.path), basename(opts.path, '.md'));
-  const reports: ProblemReport[] = [];
-  for (const plan of plans) reports.push(await problemReport(store, plan, figureDir, opts.svg ?? false));
-  const quick = plans.some((p) => p.quick);
-  const lines = [
-    '# Reproduction of the paper\'s study',
-    '',
-    `Made by \`${opts.command}\` from the runs in the store; the same command continues unfinished runs and writes this page again. ` +
-      (quick
-        ? 'This is the **quick** version: each problem at its highest complexity with NORM clipping, modes R, M, C and S, one seed and fewer epochs than the paper ' +
-          `(${plans.map((p) => `${p.problem.name} ${p.core.configs[0]?.epochs ?? '?'}`).join(', ')}). It checks the pipeline; it does not reproduce the study.`
-        : 'The study is the published grid (complexity × clipping VALUE, NORM, NONE × mode R, M, C, S) with the paper\'s hyperparameters and its reference datasets; ' +
-          'the highest complexity of each problem, where the paper makes its claims, runs with several seeds and runs first.'),
+/** The study's description and how to read its pages (the index and each problem's page say it). */
+function introLines(quick: boolean, plans: readonly StudyPlan[]): string[] {
+  return [
+    quick
+      ? 'This is the **quick** check: each problem at its highest complexity with NORM clipping, modes R, M, C and S, one seed and fewer epochs than the paper ' +
+        `(${plans.map((p) => `${p.problem.name} ${p.core.configs[0]?.epochs ?? '?'}`).join(', ')}). It checks the pipeline; it does not reproduce the study.`
+      : 'The study is the published grid (complexity × clipping VALUE, NORM, NONE × mode R, M, C, S) with the paper\'s hyperparameters and its reference datasets; ' +
+        'the highest complexity of each problem, where the paper makes its claims, runs with several seeds and runs first.',
     '',
     'How to read it: curves and table cells are 30-epoch moving averages of the test loss (the paper\'s smoothing), taken at each run\'s last epoch. ' +
       'Where a series has several seeds the figure draws their median in a band from the lowest to the highest seed, and the table gives the median with that range. ' +
       `A verdict is *not reproduced* unless C's median ends at least ${Math.round((1 - NO_DIFFERENCE) * 100)}% below the other mode's; then it is *reproduced* when every seed of C ends below every seed of the other ` +
       '(with one seed each, which shows no spread: at least a factor 2 lower) and *partly reproduced* otherwise.',
-    '',
-    ...machineLines(reports.flatMap((r) => r.runs), plans),
-    '',
   ];
-  for (let i = 0; i < plans.length; i++) {
-    const fig = reports[i]!.figure;
-    lines.push(...section(reports[i]!, plans[i]!, fig ? relative(dirname(opts.path), fig).split('\\').join('/') : null));
+}
+
+const STATUS = 'Status: ';
+
+/** One problem's page: status line, how it was made, machine, then figure, tables and verdicts. */
+function problemPage(report: ProblemReport, plan: StudyPlan, command: string): string {
+  const verdicts = report.claims.map((c) => c.comparison?.verdict ?? 'not judged').join('; ');
+  const lines = [
+    `# Reproduction: ${report.problem.title}${plan.quick ? ' (quick check)' : ''}`,
+    '',
+    `${STATUS}${coverage(plan, report.runs)}; the paper's claims: ${verdicts}.`,
+    '',
+    `Made by \`${command}\` from the runs in the store; the same command continues unfinished runs and writes this page again.`,
+    '',
+    ...introLines(plan.quick, [plan]),
+    '',
+    ...machineLines(report.runs, [plan]),
+    '',
+    ...section(report, plan, report.figure ? basename(report.figure) : null).slice(2),
+  ];
+  return lines.join('\n');
+}
+
+/** The index: the study, and each problem's status with a link to its page (pages made earlier stay). */
+function indexPage(path: string, dir: string, quick: boolean, plans: readonly StudyPlan[], problems: readonly ProblemDefinition[]): string {
+  const rel = (file: string): string => relative(dirname(path), file).split('\\').join('/');
+  const lines = ['# Reproduction of the paper\'s study' + (quick ? ' (quick check)' : ''), '', ...introLines(quick, plans), '', 'Each problem has its own page, made by `sbptt reproduce <problem>' + (quick ? ' --quick' : '') + '`:', ''];
+  for (const def of problems) {
+    const page = join(dir, `${def.name}.md`);
+    const status = existsSync(page) ? readFileSync(page, 'utf8').split('\n').find((l) => l.startsWith(STATUS))?.slice(STATUS.length) : undefined;
+    lines.push(status ? `- [${def.title}](${rel(page)}): ${status}` : `- ${def.title}: not run yet; \`sbptt reproduce ${def.name}${quick ? ' --quick' : ''}\` runs it.`);
   }
-  mkdirSync(dirname(opts.path), { recursive: true });
-  writeFileSync(opts.path, lines.join('\n'));
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Writes each plan's problem page and figure into the folder named after the report
+ * (docs/reproduction/cartpole.md, …) and the index (the report file itself), which lists every
+ * problem of the study with the status its page gives — so a study can be completed one problem
+ * at a time. Returns the per-problem reports.
+ */
+export async function writeReport(store: RunStore, plans: readonly StudyPlan[], opts: ReportOptions, problems: readonly ProblemDefinition[] = plans.map((p) => p.problem)): Promise<ProblemReport[]> {
+  const dir = join(dirname(opts.path), basename(opts.path, '.md'));
+  const reports: ProblemReport[] = [];
+  mkdirSync(dir, { recursive: true });
+  for (const plan of plans) {
+    const report = await problemReport(store, plan, dir, opts.svg ?? false);
+    writeFileSync(join(dir, `${plan.problem.name}.md`), problemPage(report, plan, opts.command));
+    reports.push(report);
+  }
+  writeFileSync(opts.path, indexPage(opts.path, dir, plans.some((p) => p.quick), plans, problems));
   return reports;
 }
