@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { RunStore } from '../src/runs/store.js';
 import { animateRun, createScene, defaultEvery, frameSteps, renderGif, rolloutController, type Rollout } from '../src/runs/animate/index.js';
 import { HEADER_HEIGHT } from '../src/runs/animate/scenes.js';
 import { resolveTrainConfig, type TrainOverrides } from '../src/train/config.js';
+import { runSbptt, type CliResult } from './helpers/cli.js';
 
 const TINY: Record<string, TrainOverrides['settings']> = {
   cartpole: { steps: 20, width: 8 },
@@ -179,15 +179,7 @@ test('pure scene files use no Node built-ins, resvg or gifenc', async () => {
   }
 });
 
-function sbptt(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d));
-    p.stderr.on('data', (d: Buffer) => (err += d));
-    p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
+const sbptt = (...args: string[]): Promise<CliResult> => runSbptt(args);
 
 test('sbptt animate: writes the GIF and prints its path; clear one-line errors', async () => {
   const path = tmpStore();

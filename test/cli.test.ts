@@ -4,11 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runSbpttSync, type CliResult } from './helpers/cli.js';
 
-function sbptt(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const sbptt = (...args: string[]): CliResult => runSbpttSync(args);
 
 test('--help lists the commands; train --help lists the problems and their flags', () => {
   const top = sbptt('--help');

@@ -5,12 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunStore } from '../src/runs/store.js';
 import { answerApi } from '../src/web/server/api.js';
 import type { ProblemInfo, RolloutFrames } from '../src/web/api-types.js';
+import { runSbptt } from './helpers/cli.js';
 
 // Modules that import 'stable-bptt' must live inside the package to resolve it (package self-reference).
 mkdirSync('tmp', { recursive: true });
@@ -22,14 +22,9 @@ interface Result {
   stderr: string;
 }
 
-function sbptt(...args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--conditions=stable-bptt-source', '--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d));
-    p.stderr.on('data', (d: Buffer) => (stderr += d));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+async function sbptt(...args: string[]): Promise<Result> {
+  const r = await runSbptt(args);
+  return { code: r.code, stdout: r.out, stderr: r.err };
 }
 
 const noStack = (r: Result): void => assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at /, 'no stack trace');

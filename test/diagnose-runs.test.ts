@@ -5,7 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import { RunStore } from '../src/runs/store.js';
 import { resolveTrainConfig, type TrainOverrides } from '../src/train/config.js';
 import { Trainer } from '../src/train/trainer.js';
 import type { EpochRecord } from '../src/train/record.js';
+import { runSbpttSync, type CliResult } from './helpers/cli.js';
 
 const TINY: TrainOverrides = { epochs: 5, trainSize: 16, testSize: 8, batch: 4, mode: 'C', settings: { poles: 1, steps: 12, duration: 0.24, width: 6, zeroLastKernel: false } };
 const withoutTime = (rs: readonly EpochRecord[]): Omit<EpochRecord, 'time'>[] => rs.map(({ time: _t, ...r }) => r);
@@ -85,10 +85,7 @@ test('stored diagnoses: the same after a stop and resume; a stored epoch diagnos
   await store.close();
 });
 
-function sbptt(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const sbptt = (...args: string[]): CliResult => runSbpttSync(args);
 
 test('sbptt diagnose: a problem and a run give a figure and a CSV; bad input is one line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sbptt-diag-cli-'));

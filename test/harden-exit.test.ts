@@ -1,25 +1,12 @@
 /** Exit codes: 0 success, 2 user error, 3 some run diverged, 4 some run failed — for train and for sweeps. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runSbptt, type CliResult } from './helpers/cli.js';
 
-interface Result {
-  code: number;
-  out: string;
-  err: string;
-}
 
-function sbptt(...args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--conditions=stable-bptt-source', '--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d));
-    p.stderr.on('data', (d: Buffer) => (err += d));
-    p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
+const sbptt = (...args: string[]): Promise<CliResult> => runSbptt(args);
 
 // A module importing 'stable-bptt' must live inside the package (package self-reference).
 mkdirSync('tmp', { recursive: true });

@@ -1,7 +1,6 @@
 /** Inputs bounded before work starts: strict numbers, documented limits, a memory floor, writable outputs, sweep names. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,17 +8,9 @@ import { cartpole, parseDecimal, quantum, resolveSettings } from '../src/physics
 import { parseSweepName, planSweep, parseAxes } from '../src/runs/sweep.js';
 import { LIMITS, resolveTrainConfig } from '../src/train/config.js';
 import { estimateRunMemory } from '../src/train/memory.js';
-import { cliHere } from './helpers/cli.js';
+import { cliHere, runSbptt, type CliResult } from './helpers/cli.js';
 
-function sbptt(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d));
-    p.stderr.on('data', (d: Buffer) => (err += d));
-    p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
+const sbptt = (...args: string[]): Promise<CliResult> => runSbptt(args);
 
 /** `f` over `items`, at most `n` at a time (each is a CLI process). */
 async function eachLimited<T>(items: readonly T[], n: number, f: (item: T) => Promise<void>): Promise<void> {

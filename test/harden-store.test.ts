@@ -10,6 +10,7 @@ import { cartpole } from '../src/physics/index.js';
 import { RunStore } from '../src/runs/store.js';
 import { createDashboardServer, listen } from '../src/web/server/server.js';
 import { resolveTrainConfig } from '../src/train/config.js';
+import { runSbptt, type CliResult } from './helpers/cli.js';
 
 interface Result {
   code: number;
@@ -17,15 +18,7 @@ interface Result {
   err: string;
 }
 
-function sbptt(args: string[], opts: SpawnOptions = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    p.stdout!.on('data', (d: Buffer) => (out += d));
-    p.stderr!.on('data', (d: Buffer) => (err += d));
-    p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
+const sbptt = (args: string[], opts: SpawnOptions = {}): Promise<CliResult> => runSbptt(args, opts);
 
 const oneLine = (r: Result, what: string): void => {
   assert.equal(r.code, 2, `${what}: ${r.err}`);

@@ -1,15 +1,12 @@
 /** The new flags from the command line: one clear line per bad value, a warm start end to end, truncation in sweeps. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runSbpttSync, type CliResult } from './helpers/cli.js';
 
-function sbptt(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--conditions=stable-bptt-source', '--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const sbptt = (...args: string[]): CliResult => runSbpttSync(args);
 
 const TINY = ['--poles', '1', '--steps', '10', '--width', '6', '--epochs', '1', '--train-size', '8', '--test-size', '8'];
 

@@ -1,7 +1,6 @@
 /** `sbptt reproduce`: the study's plan, its metrics, and a tiny quick study whose report equals the store. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,11 +11,9 @@ import { planStudy, studySweeps } from '../src/runs/reproduce/plan.js';
 import { remainingSeconds } from '../src/runs/reproduce/report.js';
 import { RunStore, type StoredRun } from '../src/runs/store.js';
 import { resolveTrainConfig } from '../src/train/config.js';
+import { runSbpttSync, type CliResult } from './helpers/cli.js';
 
-function sbptt(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--conditions=stable-bptt-source', '--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const sbptt = (...args: string[]): CliResult => runSbpttSync(args);
 
 test('threshold epochs on crafted curves: the first smoothed epoch at or below it, null if never', () => {
   const run = (losses: number[]): FigureRun => ({

@@ -51,7 +51,7 @@ test('dashboard gradient-flow panel in Chromium', { skip, timeout: 90_000 }, asy
         return [r.status, ((await r.json()) as { error: string }).error];
       };
       assert.deepEqual(await get('epoch=9'), [404, `run ${id} has no parameters of epoch 9; epochs with parameters: 0, 1, 2, 3`]);
-      assert.deepEqual(await get('modes=C'), [400, 'modes: C (combined) has no adjoint of its own; diagnose R and M']);
+      assert.deepEqual(await get('modes=C'), [400, 'modes: C (combined) has no adjoint of its own, it merges the fields of M and R: diagnose R,M instead']);
       assert.deepEqual(await get('batch=5'), [400, 'batch must be an integer from 1 to 4, got "5"']);
       assert.deepEqual(await get('horizons=x'), [400, 'horizons must be an integer from 0 to 20, got "x"']);
       assert.deepEqual(await get('colour=red'), [400, 'unknown query parameter "colour"; accepted: epoch, modes, horizons, batch']);

@@ -12,7 +12,7 @@
  * This is the slow road: one weight reduction per step and one unroll per horizon. Training
  * never takes it (its sweeps reduce all steps in one product).
  */
-import { PAPER_LETTER, type BaseMode } from './modes.js';
+import { PAPER_LETTER, parseMode, type BaseMode } from './modes.js';
 import { Unroll, type UnrollSetup } from './unroll.js';
 
 /** What a diagnosis unrolls: an unroll's setup without the batch (that is x_0's). */
@@ -152,4 +152,15 @@ export function diagnoseGradientFlow(setup: DiagnoseSetup, params: Float64Array,
     tick();
   }
   return { steps: Nt, batch: B, loss, modes: results };
+}
+
+/** "R,M" → the base modes to diagnose, in order and once each; C (combined) has no adjoint of its own. */
+export function parseDiagnosedModes(text: string): BaseMode[] {
+  const out: BaseMode[] = [];
+  for (const part of text.split(',')) {
+    const mode = parseMode(part);
+    if (mode === 'combined') throw new Error('C (combined) has no adjoint of its own, it merges the fields of M and R: diagnose R,M instead');
+    if (!out.includes(mode)) out.push(mode);
+  }
+  return out;
 }

@@ -8,8 +8,8 @@
  */
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { BASE_MODES, defaultHorizonStride, diagnoseGradientFlow } from '../bptt/diagnose.js';
-import { parseMode, PAPER_LETTER, type BaseMode } from '../bptt/modes.js';
+import { BASE_MODES, defaultHorizonStride, diagnoseGradientFlow, parseDiagnosedModes } from '../bptt/diagnose.js';
+import { PAPER_LETTER, type BaseMode } from '../bptt/modes.js';
 import { diagnoseRun, describeEpochs, pickEpochs, runEpochs, trainingDiagnoses } from '../runs/diagnose-run.js';
 import type { EpochFlow } from '../runs/figures/diagnose-spec.js';
 import { problemOfRun } from '../runs/problems.js';
@@ -22,18 +22,11 @@ import { openExistingStore, STORE_FLAG, STORE_HELP } from './store-arg.js';
 
 /** "R,M" → the base modes; combined has no adjoint of its own. */
 export function parseModeList(text: string): BaseMode[] {
-  const out: BaseMode[] = [];
-  for (const part of text.split(',')) {
-    let mode;
-    try {
-      mode = parseMode(part);
-    } catch (e) {
-      throw new Error(`--modes: ${(e as Error).message}`);
-    }
-    if (mode === 'combined') throw new Error('--modes: C (combined) has no adjoint of its own, it merges the fields of M and R: diagnose R,M instead');
-    if (!out.includes(mode)) out.push(mode);
+  try {
+    return parseDiagnosedModes(text);
+  } catch (e) {
+    throw new Error(`--modes: ${(e as Error).message}`);
   }
-  return out;
 }
 
 /** The horizon stride: a positive integer, or 0 for no horizon curve. */

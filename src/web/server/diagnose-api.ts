@@ -6,8 +6,8 @@
  *   GET /api/runs/:id/diagnose?epoch=&modes=&horizons=&batch=
  *                                                      a diagnosis of one stored epoch, computed now
  */
-import { DEFAULT_HORIZON_POINTS, horizonsOf } from '../../bptt/diagnose.js';
-import { parseMode, type BaseMode } from '../../bptt/modes.js';
+import { DEFAULT_HORIZON_POINTS, horizonsOf, parseDiagnosedModes } from '../../bptt/diagnose.js';
+import type { BaseMode } from '../../bptt/modes.js';
 import type { ProblemDefinition } from '../../physics/problem.js';
 import { diagnoseRun, runEpochs, trainingDiagnoses } from '../../runs/diagnose-run.js';
 import type { EpochFlow } from '../../runs/figures/diagnose-spec.js';
@@ -28,18 +28,11 @@ export async function runDiagnostics(store: RunStore, run: StoredRun, query: URL
 
 function parseModes(text: string | null): BaseMode[] {
   if (text === null) return ['full', 'physics', 'network', 'stop'];
-  const modes: BaseMode[] = [];
-  for (const part of text.split(',')) {
-    let m;
-    try {
-      m = parseMode(part);
-    } catch (e) {
-      throw bad(`modes: ${(e as Error).message}`);
-    }
-    if (m === 'combined') throw bad('modes: C (combined) has no adjoint of its own; diagnose R and M');
-    if (!modes.includes(m)) modes.push(m);
+  try {
+    return parseDiagnosedModes(text);
+  } catch (e) {
+    throw bad(`modes: ${(e as Error).message}`);
   }
-  return modes;
 }
 
 function parseIntIn(name: string, text: string | null, min: number, max: number, fallback: number): number {
