@@ -1,7 +1,7 @@
 /** Stores fail loudly and precisely: empty paths, corrupt files, malformed rows, read-only folders. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type SpawnOptions } from 'node:child_process';
+import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,7 +116,18 @@ test('a malformed row is reported with its run id and skipped in listings, in th
   }
 });
 
-test('a store in a read-only folder is listed and served read-only', { skip: process.platform === 'win32' }, async () => {
+/**
+ * Root writes anywhere, so as root the commands run as an unprivileged user (65534): that user
+ * must be able to read the repository (a checkout inside a private temporary folder is not).
+ */
+function readOnlySkip(): string | false {
+  if (process.platform === 'win32') return 'no POSIX permissions';
+  if (process.getuid?.() !== 0) return false;
+  const probe = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(join(process.cwd(), 'node_modules', 'tsx', 'package.json'))})`], { uid: 65534, gid: 65534 });
+  return probe.status === 0 ? false : `running as root, and uid 65534 cannot read this checkout (${process.cwd()}) to act as the unprivileged user`;
+}
+
+test('a store in a read-only folder is listed and served read-only', { skip: readOnlySkip() }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sbptt-ro-'));
   chmodSync(dir, 0o755);
   const path = join(dir, 'runs.sqlite');
