@@ -124,7 +124,7 @@ test('sweep figure: files, panels in complexity order, series per mode and clip,
     assert.match(md, /\| poles \| clip \| R \| C \| S \|/);
     assert.match(md, /\| 1 \| NORM \| \d\.\d\de[-+]\d+ \| \d\.\d\de[-+]\d+ \| {2}\|/);
     assert.match(md, new RegExp(`run ${diverged} \\(poles = 2, R, NONE\\): diverged, plotted up to epoch ${DIVERGE_AT - 1}.*non-finite evaluation loss`));
-    assert.match(md, new RegExp(`run ${queued} \\(poles = 1, S, VALUE\\): queued, no records`));
+    assert.match(md, new RegExp(`- 1 run queued, not started yet: run ${queued}$`, "m"));
   } finally {
     await store.close();
   }

@@ -66,6 +66,9 @@ test('the study plan: the published grid with more seeds at the highest complexi
   assert.equal(plan.rest!.configs.length, 2 * 4 * 3 + 3 * 3 * 4, 'poles 4 with VALUE and NONE (3 seeds), poles 1–3 with every clip (1 seed)');
   assert.equal(new Set([...plan.core.configs, ...plan.rest!.configs].map((c) => JSON.stringify(c))).size, 72, 'no run twice');
   assert.equal(planStudy(cartpole).core.name, plan.core.name, 'the same options name the same sweep');
+  // Seed by seed: a study stopped part-way has every mode.
+  assert.deepEqual(plan.core.configs.slice(0, 4).map((c) => [c.mode, c.seed]), [['full', 0], ['physics', 0], ['combined', 0], ['stop', 0]]);
+  assert.deepEqual(plan.core.configs.map((c) => c.seed), [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]);
   assert.match(plan.core.name, /^reproduce-cartpole-core-[0-9a-f]{8}$/);
   const q = planStudy(quantum);
   assert.deepEqual(studySweeps([plan, q]).map((s) => s.name.split('-')[2]), ['core', 'core', 'rest', 'rest']);

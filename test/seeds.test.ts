@@ -5,7 +5,7 @@ import { cartpole } from '../src/physics/index.js';
 import type { FigureRun } from '../src/runs/figures/data.js';
 import { groupCurve, parseSeedBand, quantile, seedGroups, spreadOf } from '../src/runs/figures/seeds.js';
 import { sweepFigureSpec, type CurvePoint } from '../src/runs/figures/specs.js';
-import { sweepTable } from '../src/runs/figures/table.js';
+import { idRanges, sweepTable } from '../src/runs/figures/table.js';
 import { interactive } from '../src/web/client/interactive.js';
 
 const EPOCHS = 40;
@@ -93,4 +93,9 @@ test('the table shows the centre, the band and the number of seeds', () => {
   assert.match(md, /several seeds it shows their median, the minimum–maximum in brackets/);
   const mean = sweepTable(cartpole, runs(), { window: 1, seeds: { center: 'mean', band: 'iqr' } });
   assert.ok(mean.includes(`${last(8)} (${last(6)}–${last(10)}, 3 seeds)`), mean);
+});
+
+test('queued runs are listed as id ranges', () => {
+  assert.equal(idRanges([15, 16, 17, 3, 20, 16]), 'runs 3, 15–17, 20');
+  assert.equal(idRanges([4]), 'run 4');
 });

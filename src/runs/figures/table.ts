@@ -63,15 +63,32 @@ export function sweepTable(problem: FigureProblem, runs: readonly FigureRun[], o
   for (const c of complexityValues(problem, runs)) {
     for (const clip of clips) {
       const row = entries.filter((e) => e.complexity === c && e.clip === clip);
-      if (row.length === 0) continue;
+      // Rows whose runs have no records yet (a study that has not got there) say nothing.
+      if (row.every((e) => e.finalLoss === null)) continue;
       lines.push(`| ${complexityLabel(problem, c)} | ${clip} | ${modes.map((m) => cell(row.filter((e) => e.mode === m), opts.seeds ?? {})).join(' | ')} |`);
     }
   }
-  const notes = entries.filter((e) => e.status !== 'done' || e.finalLoss === null);
+  // Queued runs without records are one line, however many: a long study lists them by id range.
+  const waiting = entries.filter((e) => e.status === 'queued' && e.finalLoss === null);
+  const notes = entries.filter((e) => (e.status !== 'done' || e.finalLoss === null) && !waiting.includes(e));
   lines.push('');
   if (entries.length > new Set(entries.map((e) => `${String(e.complexity)}|${e.clip}|${e.mode}`)).size) lines.push(seedsSentence(opts.seeds));
   if (entries.some((e) => e.status === 'diverged' && e.finalLoss !== null)) lines.push('† diverged: the value at the last epoch before divergence.');
   if (entries.some((e) => (e.status === 'running' || e.status === 'queued') && e.finalLoss !== null)) lines.push('\\* unfinished: the value at the last stored epoch.');
-  if (notes.length) lines.push('', headings ? '## Runs that did not finish normally' : 'Runs that did not finish normally:', '', ...notes.map((e) => describe(problem, e)));
+  const waitingLine = waiting.length > 0 ? [`- ${waiting.length} run${waiting.length > 1 ? 's' : ''} queued, not started yet: ${idRanges(waiting.map((e) => e.runId))}`] : [];
+  if (notes.length || waiting.length) lines.push('', headings ? '## Runs that did not finish normally' : 'Runs that did not finish normally:', '', ...notes.map((e) => describe(problem, e)), ...waitingLine);
   return lines.join('\n') + '\n';
+}
+
+/** "3, 7–12, 15": run ids as ranges. */
+export function idRanges(ids: readonly number[]): string {
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(j > i ? `${sorted[i]}–${sorted[j]}` : String(sorted[i]));
+    i = j + 1;
+  }
+  return `run${sorted.length > 1 ? 's' : ''} ${parts.join(', ')}`;
 }

@@ -65,9 +65,14 @@ function configsOf(def: ProblemDefinition, base: TrainOverrides, complexity: Set
   return out;
 }
 
-/** A plan named after its part and a digest of its configs: the same options find the same sweep. */
-function sweepOf(def: ProblemDefinition, part: string, configs: TrainConfig[]): SweepPlan {
-  const digest = createHash('sha256').update(JSON.stringify(configs)).digest('hex').slice(0, 8);
+/**
+ * A plan named after its part and a digest of its configs (in clip, mode, seed order): the same
+ * options find the same sweep. Its runs are created seed by seed — every mode's seed 0 first — so
+ * that a study stopped part-way has all four modes to compare, with fewer seeds.
+ */
+function sweepOf(def: ProblemDefinition, part: string, canonical: TrainConfig[]): SweepPlan {
+  const digest = createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 8);
+  const configs = [...canonical].sort((a, b) => a.seed - b.seed);
   const complexity = [...new Set(configs.map((c) => (def.complexity ? c.settings[def.complexity.key]! : null)))];
   const clips = [...new Set(configs.map((c) => c.clip))];
   const seeds = Math.max(...configs.map((c) => c.seed)) + 1;

@@ -194,7 +194,7 @@ function machineLines(runs: readonly Run[], plans: readonly StudyPlan[]): string
     `- Precision: ${[...new Set(plans.map((p) => p.precision))].join(', ')} (the controller's products; the physics always runs in float64).`,
     `- Code: ${versions.length ? versions.map((v) => `\`${v}\``).join(', ') : '—'}.`,
     `- Seeds: ${plans.map((p) => `${p.problem.name} ${p.seeds} at its highest complexity${p.quick ? '' : ', 1 elsewhere'}`).join('; ')}.`,
-    `- Compute: the updates took ${duration(updates)} summed over ${runs.length} runs (evaluations and checkpoints come on top); from the first run's start to the last one's end ${Number.isFinite(span) ? duration(span) : '—'} of wall time.`,
+    `- Compute: the updates took ${duration(updates)} summed over the ${runs.filter((r) => r.epochsDone > 0).length} runs with epochs stored (evaluations and checkpoints come on top); from the first run's start to the last one's end ${Number.isFinite(span) ? duration(span) : '—'} of wall time.`,
     ...incompleteLines(runs, plans),
   ];
 }
