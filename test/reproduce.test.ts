@@ -57,6 +57,8 @@ test('the time left: epochs left × the median time per epoch of finished runs o
   // R: median of 10 and 30 s per epoch = 20 s × 6 epochs left; M: no finished M run, the problem's median 20 s × 10.
   assert.deepEqual(remainingSeconds(runs), { seconds: 20 * 6 + 20 * 10, unknown: 0 });
   assert.deepEqual(remainingSeconds([run(5, 'R', 'queued', 0, null)]), { seconds: 0, unknown: 1 });
+  // Configs not created as runs yet need all their epochs.
+  assert.deepEqual(remainingSeconds(runs, [resolveTrainConfig(cartpole, { mode: 'C', epochs: 10 })]), { seconds: 20 * 6 + 20 * 10 + 20 * 10, unknown: 0 });
 });
 
 test('the study plan: the published grid with more seeds at the highest complexity, its core first', () => {

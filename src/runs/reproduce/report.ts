@@ -16,6 +16,7 @@ import { duration } from '../format.js';
 import type { RunStore, StoredRun } from '../store.js';
 import { compareModes, epochsToReach, lossThresholds, NO_DIFFERENCE, type Comparison } from './metrics.js';
 import { highestComplexity, type StudyPlan } from './plan.js';
+import type { TrainConfig } from '../../train/config.js';
 
 export interface ReportOptions {
   /** The Markdown file; figures go to a folder of the same name beside it (docs/reproduction/). */
@@ -142,13 +143,12 @@ function coverage(plan: StudyPlan, runs: readonly Run[]): string {
   return `${finished} of ${total} runs finished (${parts || 'none yet'})`;
 }
 
+/** A problem's results: its sweeps, the figure, the tables and the verdicts. */
 function section(report: ProblemReport, plan: StudyPlan, figureRel: string | null): string[] {
   const { problem: def, runs } = report;
   const sweeps = [plan.core, ...(plan.rest ? [plan.rest] : [])].map((s) => `\`${s.name}\``).join(' and ');
   const updates = runs.reduce((a, r) => a + r.trainSeconds, 0);
   const lines = [
-    `## ${def.title}`,
-    '',
     `${plan.rest ? 'Sweeps' : 'Sweep'} ${sweeps}: ${coverage(plan, runs)}; the updates took ${duration(updates)} in all. \`sbptt export <sweep>\` gives every record behind the numbers below.`,
     '',
   ];
@@ -164,20 +164,22 @@ function section(report: ProblemReport, plan: StudyPlan, figureRel: string | nul
 const FINISHED = new Set(['done', 'diverged', 'failed']);
 
 /**
- * Seconds of one core the unfinished runs still need: their epochs left times the median time
- * per epoch (start to finish, evaluations included) of finished runs of the same problem and mode,
- * else of the same problem. `unknown` counts the runs of problems with no finished run yet.
+ * Seconds of one core the unfinished runs — and the configs not yet created as runs — still need:
+ * their epochs left times the median time per epoch (start to finish, evaluations included) of
+ * finished runs of the same problem and mode, else of the same problem. `unknown` counts the ones
+ * whose problem has no finished run yet.
  */
-export function remainingSeconds(runs: readonly StoredRun[]): { seconds: number; unknown: number } {
+export function remainingSeconds(runs: readonly StoredRun[], notCreated: readonly TrainConfig[] = []): { seconds: number; unknown: number } {
   const perEpoch = (r: StoredRun): number => (Date.parse(r.finishedAt!) - Date.parse(r.startedAt!)) / 1000 / Math.max(1, r.epochsDone);
   const finished = runs.filter((r) => r.status === 'done' && r.startedAt && r.finishedAt && r.epochsDone > 0);
+  const pending = [...runs.filter((x) => !FINISHED.has(x.status)).map((r) => ({ config: r.config, left: r.config.epochs - r.epochsDone })), ...notCreated.map((config) => ({ config, left: config.epochs }))];
   let seconds = 0;
   let unknown = 0;
-  for (const r of runs.filter((x) => !FINISHED.has(x.status))) {
-    const same = finished.filter((f) => f.problem === r.problem && f.config.mode === r.config.mode);
-    const pool = same.length ? same : finished.filter((f) => f.problem === r.problem);
+  for (const { config, left } of pending) {
+    const same = finished.filter((f) => f.problem === config.problem && f.config.mode === config.mode);
+    const pool = same.length ? same : finished.filter((f) => f.problem === config.problem);
     if (pool.length === 0) unknown++;
-    else seconds += (r.config.epochs - r.epochsDone) * spreadOf(pool.map(perEpoch)).center;
+    else seconds += left * spreadOf(pool.map(perEpoch)).center;
   }
   return { seconds, unknown };
 }
@@ -206,8 +208,7 @@ function incompleteLines(runs: readonly Run[], plans: readonly StudyPlan[]): str
   if (finished === total) return [];
   // Runs not created yet (a problem never started) count with the epochs they will have.
   const missing = plans.flatMap((p) => [p.core, ...(p.rest ? [p.rest] : [])]).flatMap((s) => s.configs.filter((c) => !runs.some((r) => r.sweep === s.name && JSON.stringify(r.config) === JSON.stringify(c))));
-  const placeholders: StoredRun[] = missing.map((config) => ({ ...runs[0]!, id: -1, problem: config.problem, config, status: 'queued', epochsDone: 0, startedAt: null, finishedAt: null }));
-  const left = remainingSeconds([...runs, ...placeholders]);
+  const left = remainingSeconds(runs, missing);
   const known = left.unknown === 0 ? '' : ` (not counting ${left.unknown} runs of problems with no finished run to time yet)`;
   return [
     `- **Incomplete:** ${finished} of the study's ${total} runs are finished. The rest need about ${duration(left.seconds)} of one core${known}, ` +
@@ -247,7 +248,7 @@ function problemPage(report: ProblemReport, plan: StudyPlan, command: string): s
     '',
     ...machineLines(report.runs, [plan]),
     '',
-    ...section(report, plan, report.figure ? basename(report.figure) : null).slice(2),
+    ...section(report, plan, report.figure ? basename(report.figure) : null),
   ];
   return lines.join('\n');
 }
