@@ -92,6 +92,8 @@ test('reproduce --quick at tiny sizes: a report whose tables are the store\'s re
   const index = readFileSync(report, 'utf8');
   assert.match(index, /- \[multi-pole cart-pole swing-up\]\(reproduction\/cartpole\.md\): 8 of 8 runs finished \(8 done\); the paper's claims: /);
   assert.match(index, /- quantum state transfer in a 1-D box: not run yet; `sbptt reproduce quantum --quick` runs it\./);
+  assert.match(index, /## Compute\n[^]*- multi-pole cart-pole swing-up: the updates took [\d.]+ s summed over the 8 runs with epochs stored/);
+  assert.match(index, /- quantum state transfer in a 1-D box: nothing run yet\./);
   const page = join(dir, 'docs', 'reproduction', 'cartpole.md');
   const md = readFileSync(page, 'utf8');
   const svg = readFileSync(join(dir, 'docs', 'reproduction', 'cartpole.svg'), 'utf8');

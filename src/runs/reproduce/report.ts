@@ -196,7 +196,7 @@ function machineLines(runs: readonly Run[], plans: readonly StudyPlan[]): string
     `- Precision: ${[...new Set(plans.map((p) => p.precision))].join(', ')} (the controller's products; the physics always runs in float64).`,
     `- Code: ${versions.length ? versions.map((v) => `\`${v}\``).join(', ') : '—'}.`,
     `- Seeds: ${plans.map((p) => `${p.problem.name} ${p.seeds} at its highest complexity${p.quick ? '' : ', 1 elsewhere'}`).join('; ')}.`,
-    `- Compute: the updates took ${duration(updates)} summed over the ${runs.filter((r) => r.epochsDone > 0).length} runs with epochs stored (evaluations and checkpoints come on top); from the first run's start to the last one's end ${Number.isFinite(span) ? duration(span) : '—'} of wall time.`,
+    `${COMPUTE}the updates took ${duration(updates)} summed over the ${runs.filter((r) => r.epochsDone > 0).length} runs with epochs stored (evaluations and checkpoints come on top); from the first run's start to the last one's end ${Number.isFinite(span) ? duration(span) : '—'} of wall time.`,
     ...incompleteLines(runs, plans),
   ];
 }
@@ -211,7 +211,7 @@ function incompleteLines(runs: readonly Run[], plans: readonly StudyPlan[]): str
   const left = remainingSeconds(runs, missing);
   const known = left.unknown === 0 ? '' : ` (not counting ${left.unknown} runs of problems with no finished run to time yet)`;
   return [
-    `- **Incomplete:** ${finished} of the study's ${total} runs are finished. The rest need about ${duration(left.seconds)} of one core${known}, ` +
+    `${INCOMPLETE}${finished} of the study's ${total} runs are finished. The rest need about ${duration(left.seconds)} of one core${known}, ` +
       `${duration(left.seconds / 2)} on two, estimated from the finished runs' time per epoch. The command above completes them and writes this page again.`,
   ];
 }
@@ -232,7 +232,10 @@ function introLines(quick: boolean, plans: readonly StudyPlan[]): string[] {
   ];
 }
 
+/** Line prefixes of a problem page that the index quotes. */
 const STATUS = 'Status: ';
+const COMPUTE = '- Compute: ';
+const INCOMPLETE = '- **Incomplete:** ';
 
 /** One problem's page: status line, how it was made, machine, then figure, tables and verdicts. */
 function problemPage(report: ProblemReport, plan: StudyPlan, command: string): string {
@@ -253,15 +256,30 @@ function problemPage(report: ProblemReport, plan: StudyPlan, command: string): s
   return lines.join('\n');
 }
 
-/** The index: the study, and each problem's status with a link to its page (pages made earlier stay). */
+/** The line of a problem page that starts with `prefix`, without it (the index quotes pages made earlier). */
+function pageLine(page: string, prefix: string): string | undefined {
+  if (!existsSync(page)) return undefined;
+  return readFileSync(page, 'utf8').split('\n').find((l) => l.startsWith(prefix))?.slice(prefix.length);
+}
+
+/**
+ * The index: the study, each problem's status with a link to its page, and each problem's
+ * compute and what is left, quoted from the pages (pages made earlier stay).
+ */
 function indexPage(path: string, dir: string, quick: boolean, plans: readonly StudyPlan[], problems: readonly ProblemDefinition[]): string {
   const rel = (file: string): string => relative(dirname(path), file).split('\\').join('/');
-  const lines = ['# Reproduction of the paper\'s study' + (quick ? ' (quick check)' : ''), '', ...introLines(quick, plans), '', 'Each problem has its own page, made by `sbptt reproduce <problem>' + (quick ? ' --quick' : '') + '`:', ''];
+  const command = (def: ProblemDefinition): string => `\`sbptt reproduce ${def.name}${quick ? ' --quick' : ''}\``;
+  const lines = ['# Reproduction of the paper\'s study' + (quick ? ' (quick check)' : ''), '', ...introLines(quick, plans), '', `Each problem has its own page, made by \`sbptt reproduce <problem>${quick ? ' --quick' : ''}\`:`, ''];
+  const compute: string[] = [];
   for (const def of problems) {
     const page = join(dir, `${def.name}.md`);
-    const status = existsSync(page) ? readFileSync(page, 'utf8').split('\n').find((l) => l.startsWith(STATUS))?.slice(STATUS.length) : undefined;
-    lines.push(status ? `- [${def.title}](${rel(page)}): ${status}` : `- ${def.title}: not run yet; \`sbptt reproduce ${def.name}${quick ? ' --quick' : ''}\` runs it.`);
+    const status = pageLine(page, STATUS);
+    lines.push(status ? `- [${def.title}](${rel(page)}): ${status}` : `- ${def.title}: not run yet; ${command(def)} runs it.`);
+    const spent = pageLine(page, COMPUTE);
+    const left = pageLine(page, INCOMPLETE);
+    compute.push(spent ? `- ${def.title}: ${spent}${left ? ` ${left.replace('The command above', command(def))}` : ''}` : `- ${def.title}: nothing run yet.`);
   }
+  lines.push('', '## Compute', '', 'As each page states it (the updates\' CPU time summed over runs, the wall time, and for an incomplete grid the estimated time left):', '', ...compute);
   return lines.join('\n') + '\n';
 }
 
