@@ -53,3 +53,12 @@ test('exit codes: 0 done, 2 user error, 3 diverged, 4 failed — train and sweep
   assert.match(sweepFailed.out, /2\/2 runs finished \(2 failed\)/);
   for (const r of [user, diverged, failed, sweepDiverged, sweepFailed]) assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
 });
+
+test('worker: exit code 4 when a run it trained failed, as for sweep', async () => {
+  const store = join(dir, 'queue.sqlite');
+  const queued = await sbptt('sweep', faulty, '--modes', 'R', '--clip', 'NONE', '--workers', '0', '--store', store);
+  assert.equal(queued.code, 0, queued.out + queued.err);
+  const worker = await sbptt('worker', '--exit-when-idle', '--poll', '1', '--store', store);
+  assert.equal(worker.code, 4, worker.out + worker.err);
+  assert.match(worker.out, /worker: 1 run\(s\) finished \(1 failed\)/);
+});

@@ -122,7 +122,13 @@ export async function trainRuns(location: string, ids: readonly number[], worker
   } finally {
     await store.close();
   }
-  if (counts.has('failed')) process.exitCode = EXIT_FAILED;
-  else if (counts.has('diverged')) process.exitCode = EXIT_DIVERGED;
+  setExitCodeFor(counts.keys());
   return counts;
+}
+
+/** The exit code of a command that trained runs ending in these statuses: 4 when one failed, else 3 when one diverged. */
+export function setExitCodeFor(statuses: Iterable<string>): void {
+  const seen = new Set(statuses);
+  if (seen.has('failed')) process.exitCode = EXIT_FAILED;
+  else if (seen.has('diverged')) process.exitCode = EXIT_DIVERGED;
 }

@@ -5,7 +5,7 @@ import { runPool } from '../runs/pool.js';
 import { SCHEMA_VERSION } from '../runs/store-schema.js';
 import { defaultStorePath, RunStore, STORE_HELP } from '../runs/store.js';
 import { LIMITS, parsePositiveInt } from '../train/config.js';
-import { gracefulStop, progressPrinter } from './work-progress.js';
+import { gracefulStop, progressPrinter, setExitCodeFor } from './work-progress.js';
 
 interface WorkerFlags {
   store?: string;
@@ -44,6 +44,7 @@ export function workerCommand(): Command {
       }
       const counts = Object.entries(final.counts).map(([k, v]) => `${v} ${k}`).join(', ');
       process.stdout.write(`worker: ${final.finished} run(s) finished${counts ? ` (${counts})` : ''}\n`);
+      setExitCodeFor(Object.keys(final.counts));
     });
 }
 
