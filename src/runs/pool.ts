@@ -6,6 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, ThreadData } from './sweep-worker.js';
+import { EtaEstimator } from './eta.js';
 import { RunStore, type StoredStatus } from './store.js';
 
 export interface WorkerState {
@@ -22,7 +23,7 @@ export interface PoolProgress {
   total: number;
   counts: Partial<Record<StoredStatus, number>>;
   workers: (WorkerState | null)[];
-  /** Seconds left, from the mean wall time of the epochs seen so far; NaN before the first or without a list. */
+  /** Seconds left, from the wall time of alike runs' epochs seen so far (eta.ts); NaN before the first or without a list. */
   etaSeconds: number;
   /** The run that just finished (or was handed back: status 'paused'), if this report is about one. */
   justFinished?: { run: number; status: string };
@@ -66,20 +67,14 @@ export async function runPool(
   await store.close();
   const mine = new Set(ids ?? []);
   const counts: Partial<Record<StoredStatus, number>> = {};
-  const epochsLeft = new Map<number, number>();
-  for (const r of runs) {
-    if (FINISHED.includes(r.status)) counts[r.status] = (counts[r.status] ?? 0) + 1;
-    else epochsLeft.set(r.id, r.config.epochs - r.epochsDone);
-  }
+  for (const r of runs) if (FINISHED.includes(r.status)) counts[r.status] = (counts[r.status] ?? 0) + 1;
   const open = runs.length - Object.values(counts).reduce((a, b) => a + b, 0);
   const progress: PoolProgress = { finished: runs.length - open, total: ids ? runs.length : NaN, counts, workers: [], etaSeconds: NaN };
   if (ids && open === 0) return progress;
-  let epochSeconds = 0;
-  let epochsSeen = 0;
   const n = Math.max(1, ids ? Math.min(workers, open) : workers);
+  const eta = new EtaEstimator(runs.filter((r) => !FINISHED.includes(r.status)), n);
   const report = (justFinished?: { run: number; status: string }): void => {
-    const left = [...epochsLeft.values()].reduce((a, b) => a + b, 0);
-    progress.etaSeconds = epochsSeen === 0 || !ids ? NaN : (left * (epochSeconds / epochsSeen)) / n;
+    progress.etaSeconds = ids ? eta.seconds() : NaN;
     onProgress?.({ ...progress, workers: [...progress.workers], ...(justFinished && { justFinished }) });
   };
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -107,15 +102,13 @@ export async function runPool(
             report();
           } else if (m.kind === 'epoch') {
             progress.workers[w] = { run: m.run, epoch: m.epoch, epochs: m.epochs, testLoss: m.testLoss };
-            epochSeconds += m.wallSeconds;
-            epochsSeen++;
-            if (mine.has(m.run)) epochsLeft.set(m.run, m.epochs - m.epoch);
+            eta.epoch(m.run, m.epoch, m.epochs, m.wallSeconds);
             report();
           } else {
             progress.workers[w] = null;
             const status = m.status;
             if ((status === 'done' || status === 'diverged' || status === 'failed') && (!ids || mine.has(m.run))) {
-              epochsLeft.delete(m.run);
+              eta.finished(m.run);
               counts[status] = (counts[status] ?? 0) + 1;
               progress.finished++;
             }
