@@ -10,6 +10,7 @@ import { diagnoseGradientFlow, type DiagnoseOptions } from '../bptt/diagnose.js'
 import { atPrecision } from '../nn/capabilities.js';
 import type { ProblemDefinition, ProblemInstance } from '../physics/problem.js';
 import { controllerFromJson } from '../train/controller-file.js';
+import type { TrainConfig } from '../train/config.js';
 import { Trainer } from '../train/trainer.js';
 import { datasetFor } from './datasets.js';
 import type { EpochFlow } from './figures/diagnose-spec.js';
@@ -80,26 +81,48 @@ export interface DiagnoseRunOptions extends Omit<DiagnoseOptions, 'onProgress'> 
   onProgress?: (epoch: number, done: number, total: number) => void;
 }
 
-/** Diagnoses of a stored run at the given epochs, on its first test states. */
-export async function diagnoseRun(store: RunStore, run: StoredRun, def: ProblemDefinition, opts: DiagnoseRunOptions = {}): Promise<EpochFlow[]> {
+/** The problem a run trained, built with its settings, the controller's products in its precision. */
+export function problemOfRunAt(def: ProblemDefinition, config: TrainConfig): ProblemInstance {
+  const created = def.create(config.settings);
+  const atRun = atPrecision(created.controller, config.precision ?? 'f64');
+  return atRun === created.controller ? created : { ...created, controller: atRun };
+}
+
+/** What diagnosing a stored run takes: x_0 (the run's first test states) and θ of each epoch. */
+export interface DiagnosisInputs {
+  /** x_0, [batch][stateSize]. */
+  x0: Float64Array;
+  epochs: { epoch: number; params: Float64Array }[];
+}
+
+/** Reads θ of the given epochs and the run's first test states (the store's part of a diagnosis). */
+export async function diagnosisInputs(store: RunStore, run: StoredRun, def: ProblemDefinition, problem: ProblemInstance, opts: Pick<DiagnoseRunOptions, 'epochs' | 'batch'> = {}): Promise<DiagnosisInputs> {
   const epochs = await runEpochs(store, run);
   const picked = opts.epochs ?? [[...epochs.keys()].at(-1)!];
-  // The controller's products in the run's precision, as the diagnoses taken while it trained.
-  const created = def.create(run.config.settings);
-  const atRun = atPrecision(created.controller, run.config.precision ?? 'f64');
-  const problem = atRun === created.controller ? created : { ...created, controller: atRun };
   const B = opts.batch ?? Math.min(run.config.batch, run.config.testSize);
   if (B > run.config.testSize) throw new Error(`--batch: got ${B}, run ${run.id} has ${run.config.testSize} test states`);
-  const x0 = datasetFor(problem, run.config).test.subarray(0, B * problem.simulator.stateSize);
-  const out: EpochFlow[] = [];
+  const x0 = datasetFor(problem, run.config).test.slice(0, B * problem.simulator.stateSize);
+  const out: DiagnosisInputs['epochs'] = [];
   for (const epoch of picked) {
     const source = epochs.get(epoch);
     if (source === undefined) throw new Error(`run ${run.id} has no parameters of epoch ${epoch}; it has those of epochs ${describeEpochs(epochs)}`);
-    const params = await paramsAt(store, run, def, problem, epoch, source);
-    const flow = diagnoseGradientFlow(problem, params, x0, { ...opts, onProgress: (done, total) => opts.onProgress?.(epoch, done, total) });
-    out.push({ epoch, flow });
+    out.push({ epoch, params: await paramsAt(store, run, def, problem, epoch, source) });
   }
-  return out;
+  return { x0, epochs: out };
+}
+
+/** The diagnoses of `inputs` (the compute, apart from the store: it also runs in a thread, diagnose-thread.ts). */
+export function diagnoseInputs(problem: ProblemInstance, inputs: DiagnosisInputs, opts: DiagnoseRunOptions = {}): EpochFlow[] {
+  return inputs.epochs.map(({ epoch, params }) => ({
+    epoch,
+    flow: diagnoseGradientFlow(problem, params, inputs.x0, { ...opts, onProgress: (done, total) => opts.onProgress?.(epoch, done, total) }),
+  }));
+}
+
+/** Diagnoses of a stored run at the given epochs, on its first test states. */
+export async function diagnoseRun(store: RunStore, run: StoredRun, def: ProblemDefinition, opts: DiagnoseRunOptions = {}): Promise<EpochFlow[]> {
+  const problem = problemOfRunAt(def, run.config);
+  return diagnoseInputs(problem, await diagnosisInputs(store, run, def, problem, opts), opts);
 }
 
 /** The diagnoses stored while the run trained (training with --diagnose-every), oldest first. */

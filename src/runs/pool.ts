@@ -4,10 +4,10 @@
  * seconds per epoch. With a list of runs (a sweep) the progress is about those; without, about
  * whatever this process trains (`sbptt worker`).
  */
-import { Worker } from 'node:worker_threads';
 import type { FromWorker, ThreadData } from './sweep-worker.js';
 import { EtaEstimator } from './eta.js';
 import { RunStore, type StoredStatus } from './store.js';
+import { siblingScript, startThread } from './thread.js';
 
 export interface WorkerState {
   run: number;
@@ -44,17 +44,6 @@ export interface PoolOptions {
 
 const FINISHED: readonly StoredStatus[] = ['done', 'diverged', 'failed'];
 
-/**
- * Worker threads do not inherit a TypeScript loader, so when running from source (tsx: tests, dev)
- * the worker registers tsx itself before importing the .ts entry; built code imports the .js.
- */
-function workerEntry(script: URL): string {
-  const load = `import(${JSON.stringify(script.href)})`;
-  if (!script.pathname.endsWith('.ts')) return load;
-  // Resolved here, not in the worker: an eval'd worker resolves bare names from the working folder.
-  return `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return ${load}; })`;
-}
-
 export async function runPool(
   location: string,
   ids: readonly number[] | null,
@@ -77,8 +66,7 @@ export async function runPool(
     progress.etaSeconds = ids ? eta.seconds() : NaN;
     onProgress?.({ ...progress, workers: [...progress.workers], ...(justFinished && { justFinished }) });
   };
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const script = new URL(`./sweep-worker${ext}`, import.meta.url);
+  const script = siblingScript('sweep-worker', import.meta.url);
   const data: ThreadData = {
     location,
     ids: ids ? [...ids] : null,
@@ -94,7 +82,7 @@ export async function runPool(
     Array.from({ length: n }, (_, w) => {
       progress.workers.push(null);
       return new Promise<void>((resolve) => {
-        const worker = new Worker(workerEntry(script), { eval: true, workerData: data });
+        const worker = startThread(script, data);
         worker.on('message', (m: FromWorker) => {
           if (m.kind === 'error') errors.push(m.message);
           else if (m.kind === 'start') {

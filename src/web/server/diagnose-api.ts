@@ -5,17 +5,19 @@
  *                                                      diagnoses stored while it trained
  *   GET /api/runs/:id/diagnose?epoch=&modes=&horizons=&batch=
  *                                                      a diagnosis of one stored epoch, computed now
+ *                                                      on a worker thread (the server answers meanwhile)
  */
 import { DEFAULT_HORIZON_POINTS, horizonsOf, parseDiagnosedModes } from '../../bptt/diagnose.js';
 import type { BaseMode } from '../../bptt/modes.js';
 import type { ProblemDefinition } from '../../physics/problem.js';
-import { diagnoseRun, runEpochs, trainingDiagnoses } from '../../runs/diagnose-run.js';
+import { runEpochs, trainingDiagnoses } from '../../runs/diagnose-run.js';
+import { diagnoseRunInThread } from '../../runs/diagnose-thread.js';
 import type { EpochFlow } from '../../runs/figures/diagnose-spec.js';
 import type { RunStore, StoredRun } from '../../runs/store.js';
 import type { RunDiagnostics } from '../api-types.js';
 import { bad, checkQuery, notFound, quote } from './params.js';
 
-/** At most this many initial states per computed diagnosis (it runs in the server's thread). */
+/** At most this many initial states per computed diagnosis (a thread's worth of work per request). */
 export const MAX_DIAGNOSE_BATCH = 32;
 /** At most this many unrolled steps over the whole horizon curve (Σ Nt'), for the same reason. */
 export const MAX_HORIZON_STEPS = 20_000;
@@ -55,6 +57,6 @@ export async function diagnoseNow(store: RunStore, run: StoredRun, def: ProblemD
   const cost = horizonsOf(steps, stride).reduce((a, b) => a + b, 0);
   if (cost > MAX_HORIZON_STEPS) throw bad(`horizons: a stride of ${stride} unrolls ${cost} steps in all, more than the ${MAX_HORIZON_STEPS} the server computes; give a larger stride or 0`);
   const batch = parseIntIn('batch', query.get('batch'), 1, Math.min(MAX_DIAGNOSE_BATCH, run.config.testSize), Math.min(run.config.batch, run.config.testSize, MAX_DIAGNOSE_BATCH));
-  const [flow] = await diagnoseRun(store, run, def, { epochs: [epoch], modes: parseModes(query.get('modes')), horizonStride: stride, batch });
+  const [flow] = await diagnoseRunInThread(store, run, def, { epochs: [epoch], modes: parseModes(query.get('modes')), horizonStride: stride, batch });
   return flow!;
 }
