@@ -31,10 +31,14 @@ test('threshold epochs on crafted curves: the first smoothed epoch at or below i
   // A diverged run stops at its last finite epoch.
   assert.equal(epochsToReach(smoothedSeries(run([1, 1, NaN, 0]), 'testLoss', 1), 0.5), null);
   // The power of ten above the best final loss and a decade higher (cart-pole) …
-  assert.deepEqual(lossThresholds([1.97, 2.1, 1.5], 5.3e-3), [1e-1, 1e-2]);
+  assert.deepEqual(lossThresholds([1.97, 2.1, 1.5], 5.3e-3).levels, [1e-1, 1e-2]);
   // … or halfway to the start on a log scale when a decade higher is not below it (repulsion, quantum).
-  assert.deepEqual(lossThresholds([4.7, 4.9], 0.61), [2.2, 1]);
-  assert.deepEqual(lossThresholds([128], 62.9), [110, 100]);
+  assert.deepEqual(lossThresholds([4.7, 4.9], 0.61).levels, [2.2, 1]);
+  assert.deepEqual(lossThresholds([128], 62.9).levels, [110, 100]);
+  // … and both between the start and the best when every mode ended within a decade of the start.
+  assert.deepEqual(lossThresholds([128], 101).levels, [117, 107]);
+  assert.match(lossThresholds([128], 101).basis, /^two levels between the starting loss and the best final loss/);
+  assert.deepEqual(lossThresholds([128], 130).levels, [128, 128], 'nothing improved: the start itself');
 });
 
 test('mode comparisons: separated seeds reproduce, overlapping ones partly, a close or higher median not', () => {

@@ -19,14 +19,29 @@ export function epochsToReach(series: Series, threshold: number): number | null 
  * first epoch) and the best final loss reached: the power of ten just above the best, t₂, and one
  * decade higher, t₁ = 10·t₂ — or, when that is not below L₁, the level halfway between L₁ and t₂ on
  * a log scale (two significant digits). Cart-pole with L₁ ≈ 2 and a best of 5e-3 gives 1e-1 and 1e-2.
+ * When even t₂ is not below L₁ (every mode ended within a decade of the start, as the quantum
+ * problem can), t₂ is three quarters of the way from L₁ down to the best and t₁ halfway between
+ * L₁ and t₂, both on a log scale (three significant digits), so that every level lies below L₁.
  */
-export function lossThresholds(firstLosses: readonly number[], bestFinal: number): [number, number] {
+export function lossThresholds(firstLosses: readonly number[], bestFinal: number): LossLevels {
   const finite = firstLosses.filter((v) => Number.isFinite(v) && v > 0);
-  if (finite.length === 0 || !(bestFinal > 0) || !Number.isFinite(bestFinal)) return [1e-1, 1e-2];
+  const decadeBasis = 'the power of ten just above the best final loss at the highest complexity, and a level between it and the starting loss';
+  if (finite.length === 0 || !(bestFinal > 0) || !Number.isFinite(bestFinal)) return { levels: [1e-1, 1e-2], basis: 'fixed levels (no finite losses to choose by)' };
   const start = spreadOf(finite).center;
-  const low = Number(`1e${Math.ceil(Math.log10(bestFinal))}`);
-  const high = 10 * low < start ? 10 * low : Number(Math.sqrt(start * low).toPrecision(2));
-  return [high, low];
+  const decade = Number(`1e${Math.ceil(Math.log10(bestFinal))}`);
+  if (decade < start) return { levels: [10 * decade < start ? 10 * decade : Number(Math.sqrt(start * decade).toPrecision(2)), decade], basis: decadeBasis };
+  if (!(bestFinal < start)) return { levels: [start, start], basis: 'the starting loss (no mode ended below it)' };
+  const low = Math.max(bestFinal, Number((start * (bestFinal / start) ** 0.75).toPrecision(3)));
+  return {
+    levels: [Number(Math.sqrt(start * low).toPrecision(3)), low],
+    basis: 'two levels between the starting loss and the best final loss at the highest complexity, on a log scale (every mode ended within a decade of its start)',
+  };
+}
+
+/** Two loss levels to time, higher first, and how they were chosen (the report says it). */
+export interface LossLevels {
+  levels: [number, number];
+  basis: string;
 }
 
 /** "reproduced", "partly reproduced" or "not reproduced". */

@@ -9,7 +9,7 @@
  *          with all three clipping modes (one seed, as the paper).
  *
  * `quick` keeps the core with one seed and fewer epochs (QUICK_EPOCHS): a check of the whole
- * pipeline in under an hour on two cores, not a reproduction.
+ * pipeline in about 15 minutes on two cores, not a reproduction.
  */
 import { createHash } from 'node:crypto';
 import type { Mode } from '../../bptt/modes.js';

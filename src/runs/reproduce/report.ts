@@ -14,7 +14,7 @@ import { sweepFigureSpec } from '../figures/specs.js';
 import { sciNotation, sweepTable } from '../figures/table.js';
 import { duration } from '../format.js';
 import type { RunStore, StoredRun } from '../store.js';
-import { compareModes, epochsToReach, lossThresholds, NO_DIFFERENCE, type Comparison } from './metrics.js';
+import { compareModes, epochsToReach, lossThresholds, NO_DIFFERENCE, type Comparison, type LossLevels } from './metrics.js';
 import { highestComplexity, type StudyPlan } from './plan.js';
 import type { TrainConfig } from '../../train/config.js';
 
@@ -32,7 +32,7 @@ type Run = StoredRun & FigureRun;
 export interface ProblemReport {
   problem: ProblemDefinition;
   runs: Run[];
-  thresholds: [number, number];
+  thresholds: LossLevels;
   claims: Claim[];
   figure: string | null;
 }
@@ -94,7 +94,7 @@ function epochsCell(runs: readonly Run[], threshold: number): string {
   return `${Math.round((lo + hi) / 2)}${k < n ? ` (${k}/${n})` : ''}`;
 }
 
-function thresholdTable(def: ProblemDefinition, runs: readonly Run[], thresholds: [number, number]): string[] {
+function thresholdTable(def: ProblemDefinition, runs: readonly Run[], { levels: thresholds, basis }: LossLevels): string[] {
   const groups = seedGroups(def, runs.filter((r) => r.records.length > 0));
   const modes = [...new Set(groups.map((g) => g.mode))];
   const rows = new Map<string, Map<string, string>>();
@@ -105,7 +105,7 @@ function thresholdTable(def: ProblemDefinition, runs: readonly Run[], thresholds
     rows.set(key, row);
   }
   return [
-    `Epochs until the smoothed test loss first reaches ${sciNotation(thresholds[0])} / ${sciNotation(thresholds[1])}: the power of ten just above the best final loss at the highest complexity, and a level between it and the starting loss ` +
+    `Epochs until the smoothed test loss first reaches ${sciNotation(thresholds[0])} / ${sciNotation(thresholds[1])}: ${basis} ` +
       '(median over seeds; — when fewer than half of the seeds got there, with (reached/seeds) where some did not):',
     '',
     `| ${def.complexity?.key ?? 'complexity'} | clip | ${modes.join(' | ')} |`,
