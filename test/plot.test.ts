@@ -149,6 +149,21 @@ test('quantum: titles count targets from 0 too, and a fourth panel shows the smo
   assert.deepEqual([...new Set(panels[2]!.points.map((p) => p.mode))], ['R', 'C']);
 });
 
+test('log axes: fitted to curves within a decade (quantum losses 130 → 95), rounded to powers of ten when they span more', () => {
+  const run = (id: number, mode: 'full' | 'combined'): FigureRun => ({
+    id,
+    problem: 'quantum',
+    config: { mode, clip: 'NORM', settings: { target: 5 } },
+    status: 'done',
+    reason: null,
+    records: Array.from({ length: 40 }, (_, i) => ({ epoch: i + 1, testLoss: 130 - i, gradSize: 10 ** (i / 2) })),
+  });
+  const spec = sweepFigureSpec(quantum, [run(1, 'full'), run(2, 'combined')]) as unknown as { concat: { title: { text: string }; encoding: { y: { scale: unknown } } }[] };
+  assert.deepEqual(spec.concat.map((p) => p.title.text), ['target 5 (paper: 4)', 'update size, target 5 (paper: 4)']);
+  assert.deepEqual(spec.concat[0]!.encoding.y.scale, { type: 'log', nice: false, padding: 6 });
+  assert.deepEqual(spec.concat[1]!.encoding.y.scale, { type: 'log' });
+});
+
 test('toy figure: four panels (three quivers with trajectories, the loss curves) as SVG and PNG', async () => {
   const result = runToy();
   const spec = toyFigureSpec(result) as unknown as { hconcat: { title: { text: string }; layer?: unknown[] }[] };

@@ -113,6 +113,22 @@ export function sweepPanels(problem: FigureProblem, runs: readonly FigureRun[], 
   return panels;
 }
 
+/**
+ * A log y scale for a panel's points. Rounded out to powers of ten (vega's "nice") when the curves
+ * span a decade or more; otherwise fitted to them, so that curves within a decade (the quantum
+ * problem's losses from 130 to 90) are not pressed into a sliver of a two-decade axis.
+ */
+function logScale(points: readonly CurvePoint[]): { type: 'log'; nice?: false; padding?: number } {
+  let min = Infinity;
+  let max = 0;
+  for (const q of points) {
+    for (const v of [q.value, q.lo, q.hi]) {
+      if (v > 0 && Number.isFinite(v)) (min = Math.min(min, v)), (max = Math.max(max, v));
+    }
+  }
+  return max / min < 10 ? { type: 'log', nice: false, padding: 6 } : { type: 'log' };
+}
+
 export function sweepFigureSpec(problem: FigureProblem, runs: readonly FigureRun[], opts: SweepFigureOptions = {}): TopLevelSpec {
   const window = opts.window ?? SMOOTH_WINDOW;
   const log = (opts.yScale ?? 'log') === 'log';
@@ -139,7 +155,7 @@ export function sweepFigureSpec(problem: FigureProblem, runs: readonly FigureRun
     concat: panels.map((p) => {
       const x = { field: opts.x === 'time' ? 'time' : 'epoch', type: 'quantitative' as const, title: opts.x === 'time' ? 'training time (s)' : 'epoch', scale: { nice: false, zero: false } };
       const y = log
-        ? { field: 'value', type: 'quantitative' as const, title: p.yTitle, scale: { type: 'log' as const }, axis: { labelExpr: LOG_LABEL } }
+        ? { field: 'value', type: 'quantitative' as const, title: p.yTitle, scale: logScale(p.points), axis: { labelExpr: LOG_LABEL } }
         : { field: 'value', type: 'quantitative' as const, title: p.yTitle, scale: { zero: false } };
       const color = { field: 'mode', type: 'nominal' as const, title: 'mode', scale: { domain: modes, range: colors }, legend: { symbolType: 'stroke', symbolStrokeWidth: 2.5, orient: 'right' as const } };
       const line = {
