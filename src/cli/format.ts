@@ -14,21 +14,6 @@ export function exp(v: number | null | undefined, significant = 4): string {
   return Number.isFinite(v) ? v.toExponential(significant - 1) : String(v);
 }
 
-/** ETA from the mean wall time of the epochs so far. */
-export class Eta {
-  private total = 0;
-  private count = 0;
-
-  add(seconds: number): void {
-    this.total += seconds;
-    this.count++;
-  }
-
-  remaining(left: number): number {
-    return this.count === 0 ? NaN : (this.total / this.count) * left;
-  }
-}
-
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...(r[i] ?? '')].length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => ' '.repeat(widths[i]! - [...c].length) + c).join('  ');

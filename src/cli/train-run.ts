@@ -6,11 +6,12 @@
 import { join } from 'node:path';
 import { fieldLabel } from '../bptt/modes.js';
 import type { ProblemDefinition } from '../physics/problem.js';
+import { EtaEstimator } from '../runs/eta.js';
 import { executeRun } from '../runs/execute.js';
 import { writeRunFolder } from '../runs/output.js';
 import type { ProblemSource } from '../runs/problems.js';
 import type { RunStore, StoredRun } from '../runs/store.js';
-import { duration, Eta, exp, NOT_COMPUTED } from './format.js';
+import { duration, exp, NOT_COMPUTED } from './format.js';
 
 export const EXIT_DIVERGED = 3;
 export const EXIT_FAILED = 4;
@@ -31,7 +32,7 @@ export async function trainStoredRun(
   const { config, id } = run;
   const mode = fieldLabel(config);
   const field = config.schedule ? 'schedule' : config.mode + (config.truncate ? `, truncated to ${config.truncate} steps` : '');
-  const eta = new Eta();
+  const eta = new EtaEstimator([run], 1);
   // Only mode C computes both fields whose cosine the record holds; the others record 0.
   const cosine = config.mode === 'combined' && config.schedule === null;
   const { status, trainer } = await executeRun(store, id, {
@@ -43,12 +44,12 @@ export async function trainStoredRun(
       process.stderr.write(`${def.name} run ${id}: ${t.problem.controller.paramCount} parameters, mode ${mode} (${field})${config.init ? `, warm start from ${config.init.from}` : ''}${from}\n`);
     },
     onEpoch: ({ record: r, epoch, epochs, wallSeconds }) => {
-      eta.add(wallSeconds);
+      eta.epoch(id, epoch, epochs, wallSeconds);
       if (quiet) return;
       const phys = def.reportsPhysicsLoss ? `  phys ${exp(r.physicsTestLoss)}` : '';
       process.stderr.write(
         `epoch ${String(epoch).padStart(String(epochs).length)}/${epochs}  loss ${exp(r.loss)}  train ${exp(r.trainLoss)}  test ${exp(r.testLoss)}${phys}` +
-          `  grad ${exp(r.gradSize)}  cos ${cosine ? r.cosSim.toFixed(3).padStart(6) : NOT_COMPUTED.padStart(6)}  ${duration(wallSeconds)}/epoch  ETA ${duration(eta.remaining(epochs - epoch))}\n`,
+          `  grad ${exp(r.gradSize)}  cos ${cosine ? r.cosSim.toFixed(3).padStart(6) : NOT_COMPUTED.padStart(6)}  ${duration(wallSeconds)}/epoch  ETA ${duration(eta.seconds())}\n`,
       );
     },
   });

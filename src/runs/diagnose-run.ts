@@ -7,11 +7,9 @@
  * parameters are gone; asking for one is an error that lists the epochs there are.
  */
 import { diagnoseGradientFlow, type DiagnoseOptions } from '../bptt/diagnose.js';
-import { atPrecision } from '../nn/capabilities.js';
 import type { ProblemDefinition, ProblemInstance } from '../physics/problem.js';
 import { controllerFromJson } from '../train/controller-file.js';
-import type { TrainConfig } from '../train/config.js';
-import { Trainer } from '../train/trainer.js';
+import { problemOfConfig, Trainer } from '../train/trainer.js';
 import { datasetFor } from './datasets.js';
 import type { EpochFlow } from './figures/diagnose-spec.js';
 import type { RunStore, StoredRun } from './store.js';
@@ -81,13 +79,6 @@ export interface DiagnoseRunOptions extends Omit<DiagnoseOptions, 'onProgress'> 
   onProgress?: (epoch: number, done: number, total: number) => void;
 }
 
-/** The problem a run trained, built with its settings, the controller's products in its precision. */
-export function problemOfRunAt(def: ProblemDefinition, config: TrainConfig): ProblemInstance {
-  const created = def.create(config.settings);
-  const atRun = atPrecision(created.controller, config.precision ?? 'f64');
-  return atRun === created.controller ? created : { ...created, controller: atRun };
-}
-
 /** What diagnosing a stored run takes: x_0 (the run's first test states) and θ of each epoch. */
 export interface DiagnosisInputs {
   /** x_0, [batch][stateSize]. */
@@ -121,7 +112,7 @@ export function diagnoseInputs(problem: ProblemInstance, inputs: DiagnosisInputs
 
 /** Diagnoses of a stored run at the given epochs, on its first test states. */
 export async function diagnoseRun(store: RunStore, run: StoredRun, def: ProblemDefinition, opts: DiagnoseRunOptions = {}): Promise<EpochFlow[]> {
-  const problem = problemOfRunAt(def, run.config);
+  const problem = problemOfConfig(def, run.config);
   return diagnoseInputs(problem, await diagnosisInputs(store, run, def, problem, opts), opts);
 }
 

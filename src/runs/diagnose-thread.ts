@@ -5,12 +5,13 @@
  */
 import type { BaseMode } from '../bptt/modes.js';
 import type { ProblemDefinition } from '../physics/problem.js';
-import { diagnosisInputs, problemOfRunAt, type DiagnoseRunOptions, type DiagnosisInputs } from './diagnose-run.js';
+import { diagnosisInputs, type DiagnoseRunOptions, type DiagnosisInputs } from './diagnose-run.js';
 import type { EpochFlow } from './figures/diagnose-spec.js';
 import type { RunProblemRef } from './problems.js';
 import type { RunStore, StoredRun } from './store.js';
 import { siblingScript, startThread } from './thread.js';
 import type { TrainConfig } from '../train/config.js';
+import { problemOfConfig } from '../train/trainer.js';
 
 /** What the thread is given. */
 export interface DiagnoseThreadData {
@@ -25,7 +26,7 @@ export type FromDiagnoseThread = { kind: 'done'; flows: EpochFlow[] } | { kind: 
 
 /** Diagnoses of a stored run at the given epochs (as diagnoseRun), computed on a worker thread. */
 export async function diagnoseRunInThread(store: RunStore, run: StoredRun, def: ProblemDefinition, opts: Omit<DiagnoseRunOptions, 'onProgress'> = {}): Promise<EpochFlow[]> {
-  const inputs = await diagnosisInputs(store, run, def, problemOfRunAt(def, run.config), opts);
+  const inputs = await diagnosisInputs(store, run, def, problemOfConfig(def, run.config), opts);
   const data: DiagnoseThreadData = {
     run: { id: run.id, problem: run.problem, problemSource: run.problemSource },
     config: run.config,

@@ -1,6 +1,7 @@
 /** The thread of diagnose-thread.ts: builds the run's problem and diagnoses the given θ on x_0. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { diagnoseInputs, problemOfRunAt } from './diagnose-run.js';
+import { problemOfConfig } from '../train/trainer.js';
+import { diagnoseInputs } from './diagnose-run.js';
 import type { DiagnoseThreadData, FromDiagnoseThread } from './diagnose-thread.js';
 import { problemOfRun } from './problems.js';
 
@@ -10,7 +11,7 @@ const post = (m: FromDiagnoseThread): void => port.postMessage(m);
 
 try {
   const def = await problemOfRun(data.run, { allowChanged: true });
-  const flows = diagnoseInputs(problemOfRunAt(def, data.config), data.inputs, {
+  const flows = diagnoseInputs(problemOfConfig(def, data.config), data.inputs, {
     ...(data.modes && { modes: data.modes }),
     ...(data.horizonStride !== undefined && { horizonStride: data.horizonStride }),
   });

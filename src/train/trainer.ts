@@ -50,6 +50,16 @@ export function generateDataset(problem: ProblemInstance, config: TrainConfig): 
   return { train: problem.sample(config.trainSize, dataRng), test: problem.sample(config.testSize, dataRng) };
 }
 
+/**
+ * The problem a run trains: built with the config's settings, the controller's products in the
+ * run's precision (configs stored before precision existed: f64).
+ */
+export function problemOfConfig(definition: ProblemDefinition, config: TrainConfig): ProblemInstance {
+  const created = definition.create(config.settings);
+  const atRunPrecision = atPrecision(created.controller, config.precision ?? 'f64');
+  return atRunPrecision === created.controller ? created : { ...created, controller: atRunPrecision };
+}
+
 export class Trainer {
   readonly problem: ProblemInstance;
   readonly params: Float64Array;
@@ -81,10 +91,7 @@ export class Trainer {
     if (config.init && !snapshot) {
       throw new Error(`the run starts from the weights of ${config.init.from}: pass them as its epoch-0 snapshot (train/warm-start.ts warmStartSnapshot)`);
     }
-    const created = definition.create(config.settings);
-    // The controller's products in the run's precision (configs stored before it existed: f64).
-    const atRunPrecision = atPrecision(created.controller, config.precision ?? 'f64');
-    this.problem = atRunPrecision === created.controller ? created : { ...created, controller: atRunPrecision };
+    this.problem = problemOfConfig(definition, config);
     data ??= generateDataset(this.problem, config);
     this.data = data;
     const { simulator, controller, loss, steps, rc } = this.problem;

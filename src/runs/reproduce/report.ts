@@ -256,10 +256,10 @@ function problemPage(report: ProblemReport, plan: StudyPlan, command: string): s
   return lines.join('\n');
 }
 
-/** The line of a problem page that starts with `prefix`, without it (the index quotes pages made earlier). */
-function pageLine(page: string, prefix: string): string | undefined {
-  if (!existsSync(page)) return undefined;
-  return readFileSync(page, 'utf8').split('\n').find((l) => l.startsWith(prefix))?.slice(prefix.length);
+/** A problem page's line reader: the line that starts with `prefix`, without it (the index quotes pages made earlier). */
+function pageLines(page: string): (prefix: string) => string | undefined {
+  const lines = existsSync(page) ? readFileSync(page, 'utf8').split('\n') : [];
+  return (prefix) => lines.find((l) => l.startsWith(prefix))?.slice(prefix.length);
 }
 
 /**
@@ -273,10 +273,11 @@ function indexPage(path: string, dir: string, quick: boolean, plans: readonly St
   const compute: string[] = [];
   for (const def of problems) {
     const page = join(dir, `${def.name}.md`);
-    const status = pageLine(page, STATUS);
+    const line = pageLines(page);
+    const status = line(STATUS);
     lines.push(status ? `- [${def.title}](${rel(page)}): ${status}` : `- ${def.title}: not run yet; ${command(def)} runs it.`);
-    const spent = pageLine(page, COMPUTE);
-    const left = pageLine(page, INCOMPLETE);
+    const spent = line(COMPUTE);
+    const left = line(INCOMPLETE);
     compute.push(spent ? `- ${def.title}: ${spent}${left ? ` ${left.replace('The command above', command(def))}` : ''}` : `- ${def.title}: nothing run yet.`);
   }
   lines.push('', '## Compute', '', 'As each page states it (the updates\' CPU time summed over runs, the wall time, and for an incomplete grid the estimated time left):', '', ...compute);
